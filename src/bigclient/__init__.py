@@ -1,0 +1,47 @@
+"""bigclient: key-account (大客户) policy as versioned, declarative YAML rulesets.
+
+The public face: every name a host service uses is re-exported here.
+"""
+
+from .amounts import parse_amount
+from .decision import Decision
+from .errors import (
+    BigClientError,
+    EvaluationError,
+    ExhaustedError,
+    InputError,
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidId,
+    InvalidLength,
+    Problem,
+    RulesetError,
+    StoreError,
+    UnknownRegion,
+)
+from .ruleset import Ruleset, load, load_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BigClientError",
+    "Decision",
+    "EvaluationError",
+    "ExhaustedError",
+    "InputError",
+    "InvalidChecksum",
+    "InvalidComponent",
+    "InvalidFormat",
+    "InvalidId",
+    "InvalidLength",
+    "Problem",
+    "Ruleset",
+    "RulesetError",
+    "StoreError",
+    "UnknownRegion",
+    "__version__",
+    "load",
+    "load_text",
+    "parse_amount",
+]

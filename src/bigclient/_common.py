@@ -1,0 +1,49 @@
+"""Pieces every ruleset section shares: labels, amount fields, the strict base model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from .amounts import AmountError, parse_amount
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({
+        "anyOf": [{"type": "number"}, {"type": "string"}],
+        "description": "An amount: 12000, 1,500,000, 1.2万, 150万, 3‰, 5‱ or 12%",
+    }),
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""A name expressions can use: letters, digits and underscores, not starting with a digit."""
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+"""An id such as a tier or criterion id: lower-case letters, digits, '-' and '_'."""
+
+
+class Model(BaseModel):
+    """Strict base: an unknown key is a typo until proven otherwise."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Label(Model):
+    """Every name policy staff see has a Chinese and an English label."""
+
+    zh: str = Field(min_length=1, description="Chinese label (中文名称)")
+    en: str = Field(min_length=1, description="English label")
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en

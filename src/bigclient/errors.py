@@ -1,0 +1,138 @@
+"""One error hierarchy, so host services can catch ``BigClientError`` and policy staff
+can read every message: each says where, what was expected, what was found, how to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class BigClientError(Exception):
+    """Base of every error bigclient raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding in a ruleset file (used by loading and by the analyser)."""
+
+    message: str
+    file: str = "<string>"
+    line: int = 0
+    column: int = 0
+    path: tuple[str | int, ...] = ()
+    code: str = "BC000"
+    severity: str = "error"  # error | warning | info
+    hint: str = ""
+
+    @property
+    def yaml_path(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out or "(document)"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        text = f"{where}: {self.severity} {self.code} at {self.yaml_path}: {self.message}"
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.yaml_path,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class RulesetError(BigClientError):
+    """A ruleset could not be loaded. Carries every problem found, each located."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in ruleset"
+        return head + ":\n" + "\n".join(str(p) for p in self.problems)
+
+    @property
+    def file(self) -> str:
+        return self.problems[0].file if self.problems else ""
+
+    @property
+    def line(self) -> int:
+        return self.problems[0].line if self.problems else 0
+
+    @property
+    def column(self) -> int:
+        return self.problems[0].column if self.problems else 0
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        return self.problems[0].path if self.problems else ()
+
+
+@dataclass
+class InputError(BigClientError, ValueError):
+    """A client or context record does not fit the ruleset's declared inputs."""
+
+    field: str
+    value: Any
+    message: str
+    row: int | None = None
+    others: Sequence[InputError] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"row {self.row}: " if self.row is not None else ""
+        text = f"{where}input '{self.field}': {self.message} (found {self.value!r})"
+        for other in self.others:
+            text += f"\n{where}input '{other.field}': {other.message} (found {other.value!r})"
+        return text
+
+
+class EvaluationError(BigClientError):
+    """An expression failed at evaluation time (for example a division by zero)."""
+
+
+class InvalidId(BigClientError, ValueError):
+    """A text is not a valid big-client ID (python-stdnum style: subclasses say why)."""
+
+
+class InvalidLength(InvalidId):
+    """The ID has the wrong number of digits."""
+
+
+class InvalidFormat(InvalidId):
+    """The ID contains characters that are not digits (or misplaced separators)."""
+
+
+class InvalidComponent(InvalidId):
+    """A segment of the ID is not allowed (sequence 00000, unknown region, ...)."""
+
+
+class UnknownRegion(InvalidComponent):
+    """The region segment is not a division code this scheme allows."""
+
+
+class InvalidChecksum(InvalidId):
+    """The check character does not match the other digits."""
+
+
+class StoreError(BigClientError):
+    """A ledger store could not complete an operation (not a transient lock: those are retried)."""
+
+
+class ExhaustedError(StoreError):
+    """No more sequence numbers (99,999 clients per region) or branches (999 per client)."""

@@ -1,0 +1,346 @@
+"""Expressions in rulesets, compiled once at load.
+
+An expression is parsed with ``ast``, checked against a whitelist of node types, the
+declared names and their types, then turned into a Python function. Nothing is parsed
+per evaluation. simpleeval is the safety reference: the text we hand it
+(:attr:`Compiled.reference_text`) evaluates to the same value (tests/test_expr.py).
+
+Numbers in expressions are exact: every numeric literal (``12``, ``0.5``, ``1.2万``,
+``3‰``, ``5%``) becomes a Decimal constant before parsing, so no float ever appears.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .amounts import parse_amount
+
+MAX_LENGTH = 2000
+MAX_NODES = 400
+
+
+@dataclass(frozen=True)
+class Ty:
+    """The static type of a value an expression can see."""
+
+    kind: str  # number | bool | text | date | map | list
+    keys: tuple[str, ...] = ()  # map keys, or enum values for text
+    name: str = ""  # the declared name, for messages
+
+    def __str__(self) -> str:
+        return {"number": "a number (money/ratio/integer)", "bool": "yes/no", "text": "text",
+                "date": "a date", "map": "a per-line amount table", "list": "a list"}[self.kind]
+
+
+NUMBER = Ty("number")
+BOOL = Ty("bool")
+TEXT = Ty("text")
+
+
+class ExprError(ValueError):
+    """An expression is not acceptable; ``hint`` says how to fix it."""
+
+    def __init__(self, message: str, hint: str = "", code: str = "BC301") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.code = code
+
+
+def _total(m: Mapping[str, Decimal]) -> Decimal:
+    """Sum of a per-line table; starting from Decimal keeps the sum exact."""
+    return sum(m.values(), Decimal(0))
+
+
+def _min(*args: Any) -> Any:
+    return min(args)
+
+
+def _max(*args: Any) -> Any:
+    return max(args)
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {
+    "total": (_total, "total(table): the sum of every line of a per-line amount table"),
+    "min": (_min, "min(a, b, ...): the smallest number"),
+    "max": (_max, "max(a, b, ...): the largest number"),
+    "abs": (abs, "abs(x): the size of a number without its sign"),
+}
+
+_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+_NUMBER_LITERAL = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(万|亿|‰|‱|%|％)*(?![\w.])")
+
+_ALLOWED = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
+    ast.Div, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Compare, ast.Eq, ast.NotEq,
+    ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.IfExp, ast.Name, ast.Load,
+    ast.Constant, ast.Call, ast.Subscript, ast.Tuple, ast.List,
+)
+_OP_WORDS = {
+    ast.Pow: "'**' (power)", ast.Mod: "'%' between two values (remainder)",
+    ast.FloorDiv: "'//' (whole division)", ast.BitAnd: "'&'", ast.BitOr: "'|'",
+    ast.BitXor: "'^'", ast.LShift: "'<<'", ast.RShift: "'>>'", ast.Attribute: "'.' (attribute)",
+    ast.Lambda: "lambda", ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.Dict: "'{...}'", ast.Set: "'{...}'", ast.Starred: "'*'", ast.JoinedStr: "f-strings",
+    ast.NamedExpr: "':='", ast.Is: "'is'", ast.IsNot: "'is not'", ast.Slice: "slices",
+}
+
+
+@dataclass
+class Compiled:
+    """A compiled expression: call it with the evaluation environment."""
+
+    text: str
+    func: Callable[[Mapping[str, Any]], Any]
+    type: Ty
+    names: frozenset[str]
+    reference_text: str
+    constants: dict[str, Decimal] = field(default_factory=dict)
+
+    def __call__(self, env: Mapping[str, Any]) -> Any:
+        return self.func(env)
+
+
+def _preprocess(text: str) -> tuple[str, dict[str, Decimal]]:
+    """Replace numeric literals (outside quotes) by names bound to exact Decimals."""
+    constants: dict[str, Decimal] = {}
+    out: list[str] = []
+    pos = 0
+
+    def numbers(chunk: str) -> str:
+        def repl(m: re.Match[str]) -> str:
+            name = f"_k{len(constants)}"
+            constants[name] = parse_amount(m.group(0))
+            return name
+
+        return _NUMBER_LITERAL.sub(repl, chunk)
+
+    for m in _STRING.finditer(text):
+        out.append(numbers(text[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(numbers(text[pos:]))
+    return "".join(out), constants
+
+
+def _suggest(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, names: Mapping[str, Ty], constants: Mapping[str, Decimal]) -> None:
+        self.names = names
+        self.constants = constants
+        self.used: set[str] = set()
+
+    def check(self, node: ast.AST) -> Ty:  # noqa: C901 - one dispatch over node kinds
+        if not isinstance(node, _ALLOWED):
+            what = _OP_WORDS.get(type(node), type(node).__name__)
+            raise ExprError(f"{what} is not allowed in a ruleset expression",
+                            "use only + - * /, comparisons, and/or/not, if-else and "
+                            "the functions " + ", ".join(FUNCTIONS), code="BC302")
+        if isinstance(node, ast.Expression):
+            return self.check(node.body)
+        if isinstance(node, ast.Name):
+            if node.id in self.constants:
+                return NUMBER
+            if node.id not in self.names:
+                if node.id in FUNCTIONS:
+                    raise ExprError(f"'{node.id}' is a function; call it like {node.id}(...)")
+                raise ExprError(f"unknown name '{node.id}'",
+                                _suggest(node.id, [*self.names, *FUNCTIONS])
+                                or "declare it under inputs, context or derived first")
+            self.used.add(node.id)
+            return self.names[node.id]
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return BOOL
+            if isinstance(node.value, str):
+                return TEXT
+            raise ExprError(f"the value {node.value!r} is not allowed here", code="BC302")
+        if isinstance(node, ast.BoolOp):
+            for v in node.values:
+                self._expect(v, "bool", "'and'/'or' join yes/no conditions")
+            return BOOL
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                self._expect(node.operand, "bool", "'not' applies to a yes/no condition")
+                return BOOL
+            self._expect(node.operand, "number", "a sign applies to a number")
+            return NUMBER
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+                what = _OP_WORDS.get(type(node.op), type(node.op).__name__)
+                raise ExprError(f"{what} is not allowed in a ruleset expression",
+                                "use only + - * /", code="BC302")
+            self._expect(node.left, "number", "arithmetic works on numbers only")
+            self._expect(node.right, "number", "arithmetic works on numbers only")
+            return NUMBER
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.IfExp):
+            self._expect(node.test, "bool", "the condition after 'if' must be yes/no")
+            a, b = self.check(node.body), self.check(node.orelse)
+            if a.kind != b.kind:
+                raise ExprError(f"the two branches of 'if … else' differ: {a} and {b}",
+                                "make both branches the same kind of value", code="BC303")
+            return a
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Subscript):
+            base = self.check(node.value)
+            if base.kind != "map":
+                raise ExprError(f"only per-line tables can be indexed with [...], not {base}",
+                                code="BC303")
+            key = node.slice
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                raise ExprError("a line must be named in quotes, like revenue_month['savings']")
+            if base.keys and key.value not in base.keys:
+                raise ExprError(f"'{key.value}' is not a line of {base.name or 'this table'}",
+                                _suggest(key.value, base.keys)
+                                or "lines are: " + ", ".join(base.keys))
+            return NUMBER
+        if isinstance(node, ast.Tuple | ast.List):
+            for elt in node.elts:
+                if not isinstance(elt, ast.Constant | ast.Name) or (
+                    isinstance(elt, ast.Name) and elt.id not in self.constants
+                ):
+                    raise ExprError("a list may hold only fixed values, like ('a', 'b')")
+                self.check(elt)
+            return Ty("list")
+        raise ExprError(f"{type(node).__name__} is not allowed", code="BC302")  # pragma: no cover
+
+    def _expect(self, node: ast.AST, kind: str, why: str) -> Ty:
+        ty = self.check(node)
+        if ty.kind != kind:
+            found = f"'{ast.unparse(node)}' is {ty}"
+            raise ExprError(f"{why}, but {found}", code="BC303")
+        return ty
+
+    def _compare(self, node: ast.Compare) -> Ty:
+        left_node = node.left
+        left = self.check(left_node)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.check(right_node)
+            if isinstance(op, ast.In | ast.NotIn):
+                if right.kind != "list":
+                    raise ExprError("'in' needs a list of values on its right, like "
+                                    "scope in ('regional', 'specialty')", code="BC303")
+                assert isinstance(right_node, ast.Tuple | ast.List)
+                for elt in right_node.elts:
+                    self._enum_value(left, elt)
+            elif left.kind != right.kind:
+                raise ExprError(f"cannot compare {left} with {right} "
+                                f"('{ast.unparse(left_node)}' vs '{ast.unparse(right_node)}')",
+                                code="BC303")
+            elif not isinstance(op, ast.Eq | ast.NotEq) and left.kind not in ("number", "date"):
+                raise ExprError(f"only numbers and dates can be ordered with < or >, not {left}",
+                                code="BC303")
+            else:
+                self._enum_value(left, right_node)
+                self._enum_value(right, left_node)
+            left, left_node = right, right_node
+        return BOOL
+
+    def _enum_value(self, ty: Ty, node: ast.AST) -> None:
+        """``scope == 'regoinal'`` is a typo the loader can catch."""
+        if ty.kind == "text" and ty.keys and isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and node.value not in ty.keys:
+                raise ExprError(f"'{node.value}' is not one of the values of {ty.name}",
+                                _suggest(node.value, ty.keys)
+                                or "allowed: " + ", ".join(ty.keys), code="BC303")
+
+    def _call(self, node: ast.Call) -> Ty:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ExprError(f"'{name}' is not a function rulesets may call",
+                            _suggest(name, list(FUNCTIONS))
+                            or "available: " + "; ".join(h for _, h in FUNCTIONS.values()),
+                            code="BC302")
+        if node.keywords:
+            raise ExprError("functions take plain values, not name=value", code="BC302")
+        name = node.func.id
+        if name == "total":
+            if len(node.args) != 1:
+                raise ExprError("total(...) takes exactly one per-line table")
+            self._expect(node.args[0], "map", "total(...) adds up a per-line table")
+            return NUMBER
+        if name == "abs" and len(node.args) != 1:
+            raise ExprError("abs(...) takes exactly one number")
+        if not node.args:
+            raise ExprError(f"{name}(...) needs at least one value")
+        for arg in node.args:
+            self._expect(arg, "number", f"{name}(...) works on numbers")
+        return NUMBER
+
+
+class _ToEnv(ast.NodeTransformer):
+    """Rewrite names into look-ups in the environment mapping ``_e``."""
+
+    def __init__(self, constants: Mapping[str, Decimal]) -> None:
+        self.constants = constants
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.constants or node.id.startswith("_f_"):
+            return node
+        return ast.copy_location(
+            ast.Subscript(value=ast.Name("_e", ast.Load()), slice=ast.Constant(node.id),
+                          ctx=ast.Load()), node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        assert isinstance(node.func, ast.Name)
+        node.func = ast.copy_location(ast.Name(f"_f_{node.func.id}", ast.Load()), node.func)
+        node.args = [self.visit(a) for a in node.args]
+        return node
+
+
+def compile_expr(text: Any, names: Mapping[str, Ty], want: str | None = None) -> Compiled:
+    """Compile ``text`` against the declared ``names``; raise ExprError on any problem."""
+    if isinstance(text, bool):
+        text = "True" if text else "False"
+    elif isinstance(text, int | Decimal):
+        text = str(text)
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("expected an expression (text), found nothing",
+                        "write a condition such as revenue_month['savings'] >= 2000")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters",
+                        "split it into named derived values", code="BC304")
+    prepared, constants = _preprocess(text.strip())
+    try:
+        tree = ast.parse(prepared, mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"the expression cannot be read: {exc.msg}",
+                        "check brackets and quotes; use 'and'/'or', '>=' and '=='",
+                        code="BC301") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise ExprError(f"the expression has more than {MAX_NODES} parts",
+                        "split it into named derived values", code="BC304")
+    checker = _Checker(names, constants)
+    ty = checker.check(tree)
+    if want is not None and ty.kind != want:
+        raise ExprError(f"expected {Ty(want)} here, but the expression gives {ty}", code="BC303")
+    body = _ToEnv(constants).visit(ast.parse(prepared, mode="eval").body)
+    lam = ast.Expression(ast.Lambda(
+        args=ast.arguments(posonlyargs=[], args=[ast.arg("_e")], vararg=None, kwonlyargs=[],
+                           kw_defaults=[], kwarg=None, defaults=[]),
+        body=body))
+    ast.fix_missing_locations(lam)
+    scope: dict[str, Any] = {"__builtins__": {}, **constants}
+    scope.update({f"_f_{n}": f for n, (f, _) in FUNCTIONS.items()})
+    code = compile(lam, f"<expression {text.strip()[:40]}>", "eval")
+    func = eval(code, scope)  # noqa: S307 - compiled from a whitelisted, checked AST
+    return Compiled(text=text.strip(), func=func, type=ty, names=frozenset(checker.used),
+                    reference_text=prepared, constants=constants)
+
+
+def reference_functions() -> dict[str, Callable[..., Any]]:
+    """The functions to give simpleeval so it evaluates reference_text like we do."""
+    return {n: f for n, (f, _) in FUNCTIONS.items()}

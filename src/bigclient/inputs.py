@@ -1,0 +1,284 @@
+"""Typed input and context fields: their YAML model, and the converters that turn a
+client record (from JSON, CSV or Python) into exact values before any rule runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+
+from ._common import Amount, Label, Model
+from .amounts import AmountError, parse_amount
+from .errors import InputError
+from .expr import Ty
+
+FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
+
+_TRUE = {"true", "yes", "y", "1", "是", "t", "on"}
+_FALSE = {"false", "no", "n", "0", "否", "f", "off"}
+
+
+class FieldSpec(Model):
+    """One declared input or context value."""
+
+    type: FieldType = Field(description="bool, integer, money, ratio, text, enum, date or "
+                            "money_map (an amount per product line)")
+    label: Label
+    default: Any = Field(None, description="value used when the record leaves it out; "
+                         "a field without a default is required")
+    values: dict[str, Label] | None = Field(None, description="enum only: the allowed values")
+    pattern: str | None = Field(None, description="text only: a regular expression the text "
+                                "must match in full, e.g. '[0-9]{6}'")
+    min: Amount | None = Field(None, description="numbers: smallest allowed value")
+    max: Amount | None = Field(None, description="numbers: largest allowed value")
+    unit: str | None = Field(None, description="unit shown to people, e.g. 元")
+    rule: str | None = Field(None, description="the DOMAIN rule this field serves, e.g. D-1")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs 'values': the list of allowed values")
+        if self.type != "enum" and self.values is not None:
+            raise ValueError(f"'values' only applies to enum fields, not to {self.type}")
+        if self.pattern is not None:
+            if self.type != "text":
+                raise ValueError("'pattern' only applies to text fields")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+        if self.type == "enum" and self.default is not None and self.default not in (
+            self.values or {}
+        ):
+            raise ValueError(f"the default '{self.default}' is not one of the values "
+                             f"{', '.join(self.values or {})}")
+        return self
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and self.type != "money_map"
+
+
+Converter = Callable[[Any], Any]
+_MISSING = object()
+
+
+def _to_decimal(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _bounded(spec: FieldSpec, conv: Converter) -> Converter:
+    lo, hi = spec.min, spec.max
+    if lo is None and hi is None:
+        return conv
+
+    def check(value: Any) -> Any:
+        v = conv(value)
+        if lo is not None and v < lo:
+            raise ValueError(f"must be at least {lo}")
+        if hi is not None and v > hi:
+            raise ValueError(f"must be at most {hi}")
+        return v
+
+    return check
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    raise ValueError("expected yes/no (true/false, 是/否, 1/0)")
+
+
+def _to_integer(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, found yes/no")
+    if isinstance(value, int):
+        return Decimal(value)
+    v = _to_decimal(value)
+    if v != v.to_integral_value():
+        raise ValueError("expected a whole number")
+    return v
+
+
+def _to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("expected a date written YYYY-MM-DD")
+
+
+def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
+    """Build the function that checks and converts one field's raw value."""
+    kind = spec.type
+    if kind in ("money", "ratio"):
+        return _bounded(spec, _to_decimal)
+    if kind == "integer":
+        return _bounded(spec, _to_integer)
+    if kind == "bool":
+        return _to_bool
+    if kind == "date":
+        return _to_date
+    if kind == "enum":
+        allowed = tuple(spec.values or {})
+
+        def to_enum(value: Any) -> str:
+            if isinstance(value, str) and value.strip() in allowed:
+                return value.strip()
+            raise ValueError("expected one of " + ", ".join(allowed))
+
+        return to_enum
+    if kind == "text":
+        pattern = re.compile(spec.pattern) if spec.pattern else None
+
+        def to_text(value: Any) -> str:
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise ValueError("expected text")
+            text = str(value).strip()
+            if pattern is not None and not pattern.fullmatch(text):
+                raise ValueError(f"expected text matching {spec.pattern}")
+            return text
+
+        return to_text
+    # money_map: a missing line counts as zero
+    line_set = frozenset(lines)
+    zero = Decimal(0)
+    bounded = _bounded(spec, _to_decimal)
+
+    def to_map(value: Any) -> dict[str, Decimal]:
+        if not isinstance(value, Mapping):
+            raise ValueError("expected a table of amounts per line, e.g. {savings: 12000}")
+        out = dict.fromkeys(lines, zero)
+        for key, amount in value.items():
+            if key not in line_set:
+                from .expr import _suggest
+
+                hint = _suggest(str(key), lines) or "lines are: " + ", ".join(lines)
+                raise ValueError(f"'{key}' is not a product line; {hint}")
+            if amount is None or amount == "":
+                continue
+            try:
+                out[key] = bounded(amount)
+            except ValueError as exc:
+                raise ValueError(f"line '{key}': {exc}") from None
+        return out
+
+    return to_map
+
+
+def field_type(name: str, spec: FieldSpec, lines: tuple[str, ...]) -> Ty:
+    """The static type expressions see for a field."""
+    if spec.type in ("money", "ratio", "integer"):
+        return Ty("number", name=name)
+    if spec.type == "bool":
+        return Ty("bool", name=name)
+    if spec.type == "date":
+        return Ty("date", name=name)
+    if spec.type == "enum":
+        return Ty("text", keys=tuple(spec.values or {}), name=name)
+    if spec.type == "text":
+        return Ty("text", name=name)
+    return Ty("map", keys=lines, name=name)
+
+
+class RecordReader:
+    """Converts raw records for a set of fields; compiled once per ruleset."""
+
+    def __init__(self, fields: Mapping[str, FieldSpec], lines: tuple[str, ...],
+                 prefix: str = "") -> None:
+        self.prefix = prefix
+        self.lines = lines
+        self._plan: list[tuple[str, Converter, Any, bool, bool]] = []
+        for name, spec in fields.items():
+            conv = converter(spec, lines)
+            default: Any = _MISSING
+            if spec.default is not None:
+                default = conv(spec.default)
+            elif spec.type == "money_map":
+                default = dict.fromkeys(lines, Decimal(0))
+            self._plan.append((name, conv, default, spec.type == "money_map",
+                               spec.type == "integer"))
+
+    def read(self, record: Mapping[str, Any], row: int | None = None) -> dict[str, Any]:
+        """Return converted values; raise InputError naming every bad field."""
+        out: dict[str, Any] = {}
+        errors: list[InputError] = []
+        for name, conv, default, is_map, _ in self._plan:
+            raw = record.get(name, _MISSING)
+            if is_map and raw is _MISSING:
+                raw = _collect_dotted(record, name)
+            if raw is _MISSING or raw is None or raw == "":
+                if default is _MISSING:
+                    errors.append(InputError(self.prefix + name, None,
+                                             "is required but missing", row))
+                    continue
+                out[name] = default
+                continue
+            try:
+                out[name] = conv(raw)
+            except ValueError as exc:
+                errors.append(InputError(self.prefix + name, raw, str(exc), row))
+        if errors:
+            first = errors[0]
+            raise InputError(first.field, first.value, first.message, row, tuple(errors[1:]))
+        return out
+
+
+def _collect_dotted(record: Mapping[str, Any], name: str) -> Any:
+    """CSV columns ``revenue_month.savings`` make the table ``revenue_month``."""
+    prefix = name + "."
+    found = {k[len(prefix):]: v for k, v in record.items()
+             if isinstance(k, str) and k.startswith(prefix)}
+    return found if found else _MISSING
+
+
+def _pydantic_type(spec: FieldSpec, lines: tuple[str, ...]) -> Any:
+    conv = converter(spec, lines)
+
+    def validate(value: Any) -> Any:
+        return conv(value)
+
+    base: Any = {
+        "bool": bool, "integer": Decimal, "money": Decimal, "ratio": Decimal, "text": str,
+        "date": dt.date, "money_map": dict[str, Decimal],
+        "enum": Literal[tuple(spec.values or {})] if spec.values else str,
+    }[spec.type]
+    return Annotated[base, BeforeValidator(validate)]
+
+
+def make_model(name: str, fields: Mapping[str, FieldSpec],
+               lines: tuple[str, ...]) -> type[BaseModel]:
+    """A pydantic model of the declared fields, for host services and JSON Schema."""
+    definitions: dict[str, Any] = {}
+    for fname, spec in fields.items():
+        annotation = _pydantic_type(spec, lines)
+        if spec.required:
+            definitions[fname] = (annotation, Field(description=spec.label.en, title=spec.label.zh))
+        else:
+            default = spec.default if spec.default is not None else {}
+            definitions[fname] = (annotation, Field(default, description=spec.label.en,
+                                                    title=spec.label.zh))
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        name, __config__=ConfigDict(extra="ignore"), **definitions)
+    return model

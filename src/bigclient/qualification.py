@@ -1,0 +1,195 @@
+"""Who is a big client (D-1, D-2): named criteria combined any/all, and per-line
+threshold tables that yield one criterion id per qualifying line (``specialty:savings``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from ._common import Amount, Label, Model, Slug
+from .errors import Problem
+from .expr import Compiled, ExprError, Ty, compile_expr
+from .source import Located, YamlPath
+
+
+class PerLine(Model):
+    """A threshold table: a line qualifies when every column reaches its threshold."""
+
+    compare: dict[str, str] = Field(description="column → the per-line table it reads, e.g. "
+                                    "{prev_year: revenue_prev_year, month: revenue_month}")
+    compare_line: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="lines measured by another value, e.g. newspapers on turnover (D-3): "
+        "{newspapers: {prev_year: newspapers_turnover_prev_year}}")
+    columns: dict[str, Label] = Field(default_factory=dict, description="labels of the columns")
+    thresholds: dict[str, dict[str, Amount]] = Field(
+        description="line → column → threshold (reached when value ≥ threshold)")
+
+
+class Criterion(Model):
+    """One way to qualify (D-1): a yes/no expression, or a per-line table (D-2)."""
+
+    id: Slug
+    label: Label
+    rule: str | None = Field(None, description="the DOMAIN rule, e.g. D-1(2)")
+    when: str | None = Field(None, description="a yes/no expression")
+    per_line: PerLine | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Criterion:
+        if (self.when is None) == (self.per_line is None):
+            raise ValueError("a criterion needs exactly one of 'when' (an expression) or "
+                             "'per_line' (a threshold table)")
+        return self
+
+
+class Qualification(Model):
+    """D-1: a client is a big client when any (or all) of the criteria hold."""
+
+    combine: Literal["any", "all"] = "any"
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled column check of a per-line table (value source and threshold)."""
+
+    column: str
+    source: str  # the name read
+    by_line: bool  # True: env[source][line]; False: env[source]
+    threshold: Decimal
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    id: str
+    spec: Criterion
+    expr: Compiled | None
+    lines: tuple[tuple[str, tuple[Check, ...]], ...]
+
+
+class CompiledQualification:
+    """Evaluates criteria; returns the ids met, in ruleset order."""
+
+    def __init__(self, spec: Qualification, criteria: list[CompiledCriterion]) -> None:
+        self.spec = spec
+        self.criteria = criteria
+        self.any = spec.combine == "any"
+        self.line_labels: dict[str, Label] = {}
+
+    def evaluate(self, env: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        met: list[str] = []
+        groups = 0
+        for c in self.criteria:
+            if c.expr is not None:
+                if c.expr.func(env):
+                    met.append(c.id)
+                    groups += 1
+                continue
+            hit = False
+            for line, checks in c.lines:
+                for chk in checks:
+                    value = env[chk.source][line] if chk.by_line else env[chk.source]
+                    if value < chk.threshold:
+                        break
+                else:
+                    met.append(f"{c.id}:{line}")
+                    hit = True
+            groups += hit
+        qualified = groups > 0 if self.any else groups == len(self.criteria)
+        return qualified, tuple(met)
+
+
+def compile_qualification(spec: Qualification, names: Mapping[str, Ty], src: Located,
+                          base: YamlPath, problems: list[Problem],
+                          lines: tuple[str, ...]) -> CompiledQualification:
+    """Compile every criterion; collect located problems instead of stopping at the first."""
+    out: list[CompiledCriterion] = []
+    seen: set[str] = set()
+    for i, c in enumerate(spec.criteria):
+        path: YamlPath = (*base, "criteria", i)
+        if c.id in seen:
+            problems.append(src.problem((*path, "id"), f"the criterion id '{c.id}' is used twice",
+                                        code="BC120", hint="give each criterion its own id"))
+        seen.add(c.id)
+        if c.when is not None:
+            try:
+                expr = compile_expr(c.when, names, want="bool")
+            except ExprError as exc:
+                problems.append(src.problem((*path, "when"), exc.message, code=exc.code,
+                                            hint=exc.hint))
+                continue
+            out.append(CompiledCriterion(c.id, c, expr, ()))
+            continue
+        assert c.per_line is not None
+        out.append(CompiledCriterion(c.id, c, None,
+                                     _compile_table(c.per_line, names, src, (*path, "per_line"),
+                                                    problems, lines)))
+    return CompiledQualification(spec, out)
+
+
+def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: YamlPath,
+                   problems: list[Problem],
+                   lines: tuple[str, ...]) -> tuple[tuple[str, tuple[Check, ...]], ...]:
+    from .expr import _suggest
+
+    def name_problem(p: YamlPath, name: str, want: str) -> bool:
+        ty = names.get(name)
+        if ty is None:
+            problems.append(src.problem(p, f"unknown name '{name}'", code="BC301",
+                                        hint=_suggest(name, list(names)) or "declare it first"))
+            return True
+        if ty.kind != want:
+            problems.append(src.problem(p, f"'{name}' is {ty}, but {Ty(want)} is needed here",
+                                        code="BC303"))
+            return True
+        return False
+
+    bad = False
+    for col, name in table.compare.items():
+        bad |= name_problem((*path, "compare", col), name, "map")
+    for line, cols in table.compare_line.items():
+        if line not in lines:
+            problems.append(src.problem((*path, "compare_line", line),
+                                        f"'{line}' is not a product line", code="BC121",
+                                        hint=_suggest(line, lines) or "declare it under lines"))
+            bad = True
+        for col, name in cols.items():
+            if col not in table.compare:
+                problems.append(src.problem((*path, "compare_line", line, col),
+                                            f"'{col}' is not a column of this table",
+                                            code="BC121", hint="columns: " +
+                                            ", ".join(table.compare)))
+                bad = True
+            bad |= name_problem((*path, "compare_line", line, col), name, "number")
+    compiled: list[tuple[str, tuple[Check, ...]]] = []
+    for line, row in table.thresholds.items():
+        rpath: YamlPath = (*path, "thresholds", line)
+        if line not in lines:
+            problems.append(src.problem(rpath, f"'{line}' is not a product line", code="BC121",
+                                        hint=_suggest(line, lines) or "declare it under lines"))
+            bad = True
+            continue
+        missing = [col for col in table.compare if col not in row]
+        extra = [col for col in row if col not in table.compare]
+        if missing or extra:
+            what = (f"missing {', '.join(missing)}" if missing else "") + (
+                ("; " if missing and extra else "") + f"unknown {', '.join(extra)}"
+                if extra else "")
+            problems.append(src.problem(rpath, f"this row must give one threshold per column "
+                                        f"({', '.join(table.compare)}): {what}", code="BC122"))
+            bad = True
+            continue
+        checks = []
+        for col, threshold in row.items():
+            special = table.compare_line.get(line, {}).get(col)
+            if special is not None:
+                checks.append(Check(col, special, False, threshold))
+            else:
+                checks.append(Check(col, table.compare[col], True, threshold))
+        compiled.append((line, tuple(checks)))
+    return () if bad else tuple(compiled)

@@ -1,0 +1,450 @@
+"""The ruleset: header, inputs, context, derived values, and the evaluation pipeline.
+
+``load`` reads a file (or the newest version in a folder), validates it with the pydantic
+models, compiles every expression and table once, and returns a :class:`Ruleset` whose
+``evaluate`` is pure: same input, same decision, no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from ._common import Amount, Identifier, Label, Model, Slug
+from .amounts import ROUNDING_MODES
+from .decision import Decision
+from .errors import EvaluationError, InputError, Problem, RulesetError
+from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
+try:  # TEMP until ids.py lands
+    from .ids import IdScheme
+except ImportError:  # pragma: no cover
+    IdScheme = dict  # type: ignore[misc,assignment]
+from .inputs import FieldSpec, RecordReader, field_type, make_model
+from .qualification import CompiledQualification, Qualification, compile_qualification
+from .scoring import CompiledScoring, Scoring, compile_scoring
+from .source import Located, YamlPath, parse_text, read_file
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+class Effective(Model):
+    from_: dt.date = Field(alias="from", description="first day the version is in force")
+    to: dt.date | None = Field(None, description="last day in force (included); open if absent")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+
+class Rounding(Model):
+    """Rounding is declared once, here, for the whole ruleset."""
+
+    score: Amount = Field(Decimal("0.01"), description="step the total score is rounded to")
+    money: Amount = Field(Decimal("0.01"), description="step money results are rounded to")
+    mode: str = Field("half_up", description="half_up (四舍五入), half_even, down or up")
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, v: str) -> str:
+        if v not in ROUNDING_MODES:
+            raise ValueError(f"rounding mode must be one of {', '.join(ROUNDING_MODES)}")
+        return v
+
+
+class Derived(Model):
+    expr: str = Field(description="expression over inputs, context and other derived values")
+    label: Label
+    rule: str | None = None
+    note: str | None = None
+
+
+class FlagRule(Model):
+    """A warning that travels with every decision where it holds (D-4)."""
+
+    id: Slug
+    label: Label
+    when: str
+    rule: str | None = None
+    exclude: bool = Field(False, description="true: a flagged client is not a big client")
+    cap: Slug | None = Field(None, description="highest tier a flagged client may get")
+
+
+class RulesetSpec(Model):
+    """A ruleset file (one version of one policy)."""
+
+    schema_: str | None = Field(None, alias="$schema")
+    ruleset: Slug = Field(description="the ruleset id, e.g. shantou-postal")
+    version: str = Field(description="semantic version, e.g. 1.0.0")
+    effective: Effective
+    title: Label
+    source: str = Field(description="the policy document this ruleset encodes")
+    note: str | None = None
+    rounding: Rounding = Field(default_factory=Rounding)
+    lines: dict[Identifier, Label] = Field(default_factory=dict,
+                                           description="product lines (业务种类)")
+    inputs: dict[Identifier, FieldSpec]
+    context: dict[Identifier, FieldSpec] = Field(default_factory=dict)
+    derived: dict[Identifier, Derived] = Field(default_factory=dict)
+    qualification: Qualification
+    scoring: Scoring | None = None
+    flags: list[FlagRule] = Field(default_factory=list)
+    ids: IdScheme | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _semver(cls, v: Any) -> Any:
+        if not isinstance(v, str) or not SEMVER.match(v):
+            raise ValueError(f"expected a version like 1.0.0 (three numbers), found {v}")
+        return v
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+class Ruleset:
+    """A loaded, compiled ruleset. Thread-safe: evaluation shares no mutable state."""
+
+    def __init__(self, spec: RulesetSpec, src: Located) -> None:
+        self.spec = spec
+        self.source = src
+        problems: list[Problem] = []
+        lines = tuple(spec.lines)
+        self.lines = lines
+        names: dict[str, Ty] = {}
+        for section in ("inputs", "context"):
+            for name, f in getattr(spec, section).items():
+                if name in names:
+                    problems.append(src.problem((section, name), f"'{name}' is declared in both "
+                                                "inputs and context", code="BC120"))
+                names[name] = field_type(name, f, lines)
+                if f.type == "money_map" and not lines:
+                    problems.append(src.problem((section, name, "type"), "a money_map needs the "
+                                                "ruleset's 'lines' to be declared", code="BC121"))
+                if f.default is not None:
+                    try:
+                        RecordReader({name: f}, lines).read({})
+                    except InputError as exc:
+                        problems.append(src.problem((section, name, "default"),
+                                                    f"the default does not fit: {exc.message}",
+                                                    code="BC110"))
+        self.derived = self._compile_derived(names, problems)
+        self.qualification: CompiledQualification = compile_qualification(
+            spec.qualification, names, src, ("qualification",), problems, lines)
+        self.scoring: CompiledScoring | None = None
+        if spec.scoring is not None:
+            self.scoring = compile_scoring(spec.scoring, names, src, ("scoring",), problems,
+                                           spec.rounding.score, spec.rounding.mode)
+        self.flags: list[tuple[FlagRule, Compiled]] = []
+        for i, fl in enumerate(spec.flags):
+            try:
+                self.flags.append((fl, compile_expr(fl.when, names, want="bool")))
+            except ExprError as exc:
+                problems.append(src.problem(("flags", i, "when"), exc.message, code=exc.code,
+                                            hint=exc.hint))
+            if fl.cap is not None and (self.scoring is None or fl.cap not in
+                                       self.scoring.tier_ids):
+                problems.append(src.problem(("flags", i, "cap"), f"'{fl.cap}' is not a tier",
+                                            code="BC231"))
+        if problems:
+            raise RulesetError(problems)
+        self._inputs = RecordReader(spec.inputs, lines)
+        self._context = RecordReader(spec.context, lines, prefix="context.")
+        self.names = names
+
+    # -- header ---------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.spec.ruleset
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def effective_from(self) -> dt.date:
+        return self.spec.effective.from_
+
+    @property
+    def effective_to(self) -> dt.date | None:
+        return self.spec.effective.to
+
+    @property
+    def title(self) -> Label:
+        return self.spec.title
+
+    @property
+    def ids(self) -> IdScheme | None:
+        return self.spec.ids
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.id} {self.version} from {self.file}>"
+
+    @cached_property
+    def input_model(self) -> type[BaseModel]:
+        """Pydantic model of the declared inputs (for host services and JSON Schema)."""
+        return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines)
+
+    @cached_property
+    def context_model(self) -> type[BaseModel]:
+        return make_model(f"{_camel(self.id)}Context", self.spec.context, self.lines)
+
+    # -- compile helpers ------------------------------------------------------
+    def _compile_derived(self, names: dict[str, Ty],
+                         problems: list[Problem]) -> list[tuple[str, Compiled]]:
+        """Compile derived values in dependency order; refuse cycles."""
+        pending = dict(self.spec.derived)
+        for name in pending:
+            if name in names:
+                problems.append(self.source.problem(("derived", name), f"'{name}' is already an "
+                                                    "input or context field", code="BC120"))
+        order: list[tuple[str, Compiled]] = []
+        progress = True
+        last_errors: dict[str, ExprError] = {}
+        while pending and progress:
+            progress = False
+            for name, d in list(pending.items()):
+                try:
+                    compiled = compile_expr(d.expr, names)
+                except ExprError as exc:
+                    last_errors[name] = exc
+                    continue
+                names[name] = Ty(compiled.type.kind, compiled.type.keys, name)
+                order.append((name, compiled))
+                del pending[name]
+                progress = True
+        for name in pending:
+            exc = last_errors[name]
+            unknown = re.match(r"unknown name '(\w+)'", exc.message)
+            if unknown and unknown.group(1) in pending:
+                problems.append(self.source.problem(
+                    ("derived", name, "expr"), f"'{name}' depends on '{unknown.group(1)}', which "
+                    "depends back on it (a cycle)", code="BC305",
+                    hint="break the cycle: one of them must be computed from inputs only"))
+            else:
+                problems.append(self.source.problem(("derived", name, "expr"), exc.message,
+                                                    code=exc.code, hint=exc.hint))
+        return order
+
+    # -- evaluation -------------------------------------------------------------
+    def read_context(self, context: Mapping[str, Any] | BaseModel | None) -> dict[str, Any]:
+        return self._context.read(_as_mapping(context) if context is not None else {})
+
+    def evaluate(self, client: Mapping[str, Any] | BaseModel,
+                 context: Mapping[str, Any] | BaseModel | None = None,
+                 override: Mapping[str, Any] | None = None,
+                 *, on: dt.date | None = None) -> Decision:
+        """Decide one client. ``on`` (optional) is the date overrides are checked against."""
+        return self._decide(client, self.read_context(context), override, on, None)
+
+    def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
+                      context: Mapping[str, Any] | BaseModel | None = None,
+                      *, on: dt.date | None = None) -> Iterator[Decision]:
+        """Stream decisions; the context is read once for the whole run."""
+        ctx = self.read_context(context)
+        for row, client in enumerate(clients, start=1):
+            yield self._decide(client, ctx, None, on, row)
+
+    def _decide(self, client: Mapping[str, Any] | BaseModel, ctx: dict[str, Any],
+                override: Mapping[str, Any] | None, on: dt.date | None,
+                row: int | None) -> Decision:
+        env = self._inputs.read(_as_mapping(client), row)
+        env.update(ctx)
+        try:
+            for name, expr in self.derived:
+                env[name] = expr.func(env)
+            qualified, criteria = self.qualification.evaluate(env)
+            flags = [fl.id for fl, expr in self.flags if expr.func(env)]
+            score = None
+            results: tuple[Any, ...] = ()
+            computed = None
+            if self.scoring is not None:
+                score, results = self.scoring.score(env)
+                computed = self.scoring.tier_of(score)
+        except ArithmeticError as exc:
+            raise EvaluationError(f"{self.id} {self.version}: arithmetic failed ({exc!r}); "
+                                  "check that divisors such as context values are not zero"
+                                  + (f" (row {row})" if row is not None else "")) from None
+        notes: list[str] = []
+        for fl, _ in self.flags:
+            if fl.id not in flags:
+                continue
+            if fl.exclude and qualified:
+                qualified = False
+                notes.append(f"excluded by flag {fl.id}")
+            if fl.cap is not None and computed is not None and self.scoring is not None and (
+                self.scoring.rank(computed) < self.scoring.rank(fl.cap)
+            ):
+                notes.append(f"tier capped at {fl.cap} by flag {fl.id} (computed {computed})")
+                computed = fl.cap
+        if not qualified:
+            computed = None
+        tier = computed
+        ov = None
+        if override is not None:
+            if self.scoring is None:
+                raise InputError("override", override, "this ruleset has no tiers to override")
+            ov = self.scoring.read_override(override, on)
+            if ov is not None and ov.applied and not qualified:
+                ov = _refuse(ov, "the client is not a big client; an override sets the tier "
+                             "of a big client only (D-8)")
+            if ov is not None and ov.applied:
+                tier = ov.tier
+            elif ov is not None:
+                flags.append("override_refused")
+        return Decision(self, env, qualified, criteria, score, computed, tier, tuple(flags),
+                        results, ov, tuple(notes))
+
+
+def _refuse(ov: Any, why: str) -> Any:
+    from dataclasses import replace
+
+    return replace(ov, applied=False, refused_because=why)
+
+
+def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return value
+
+
+def _camel(text: str) -> str:
+    return "".join(p.capitalize() for p in re.split(r"[-_]", text))
+
+
+# -- loading -----------------------------------------------------------------------
+
+
+def _friendly(err: Mapping[str, Any], root: type[BaseModel]) -> tuple[str, str, YamlPath]:
+    """Turn one pydantic error into (message, hint, path) in plain words."""
+    loc: YamlPath = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p
+                                                         and p.endswith("]")))
+    kind = err["type"]
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "missing":
+        return (f"'{loc[-1]}' is required here but missing", f"add '{loc[-1]}:' to this entry", loc)
+    if kind == "extra_forbidden":
+        known = _known_keys(root, loc[:-1])
+        hint = _suggest(str(loc[-1]), known) or ("allowed keys: " + ", ".join(known)
+                                                 if known else "remove it")
+        return f"unknown key '{loc[-1]}'", hint, loc
+    if kind == "literal_error":
+        return f"expected {err.get('ctx', {}).get('expected', 'one of the listed values')}, " \
+               f"found {err.get('input')!r}", "", loc
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"expected a date written YYYY-MM-DD, found {err.get('input')!r}", "", loc
+    if kind == "string_pattern_mismatch":
+        return (f"{err.get('input')!r} is not allowed here: use lower-case letters, digits, "
+                "'-' and '_' (names used in expressions: letters, digits, '_')", "", loc)
+    if kind == "too_short":
+        return "this list must not be empty", "", loc
+    if kind in ("model_type", "dict_type"):
+        return f"expected a block of 'key: value' entries, found {err.get('input')!r}", "", loc
+    if kind == "list_type":
+        return f"expected a list ('- ' entries), found {err.get('input')!r}", "", loc
+    if kind == "string_type":
+        return f"expected text, found {err.get('input')!r}", "put the value in quotes", loc
+    if kind == "bool_type" or kind == "bool_parsing":
+        return f"expected true or false, found {err.get('input')!r}", "", loc
+    return msg, "", loc
+
+
+def _known_keys(root: type[BaseModel], loc: YamlPath) -> list[str]:
+    """Field names (by alias) of the model found at ``loc``, for 'did you mean'."""
+    ann: Any = root
+    for part in loc:
+        ann = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = next((f for n, f in ann.model_fields.items()
+                          if (f.alias or n) == part), None)
+            if field is None:
+                return []
+            ann = field.annotation
+        else:
+            origin = typing.get_origin(ann)
+            args = typing.get_args(ann)
+            if origin in (list, tuple) and args:
+                ann = args[0]
+            elif origin is dict and len(args) == 2:
+                ann = args[1]
+            else:
+                return []
+    ann = _unwrap(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [f.alias or n for n, f in ann.model_fields.items()]
+    return []
+
+
+def _unwrap(ann: Any) -> Any:
+    while True:
+        origin = typing.get_origin(ann)
+        if origin is typing.Annotated:
+            ann = typing.get_args(ann)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            ann = models[0] if models else args[0]
+        else:
+            return ann
+
+
+def from_located(src: Located) -> Ruleset:
+    """Validate and compile already-read YAML data."""
+    if not isinstance(src.data, dict):
+        raise RulesetError([src.problem((), "a ruleset file must be a block of 'key: value' "
+                                        "entries (ruleset, version, effective, ...)",
+                                        code="BC100")])
+    try:
+        spec = RulesetSpec.model_validate(src.data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            message, hint, loc = _friendly(err, RulesetSpec)
+            problems.append(src.problem(loc, message, code="BC100", hint=hint))
+        raise RulesetError(problems) from None
+    return Ruleset(spec, src)
+
+
+def load_text(text: str, file: str = "<string>") -> Ruleset:
+    return from_located(parse_text(text, file))
+
+
+def version_files(folder: Path) -> list[Path]:
+    """The version files of a ruleset folder (``1.0.0.yaml`` …), oldest first."""
+    files = [p for p in folder.glob("*.yaml") if SEMVER.match(p.stem)]
+    return sorted(files, key=lambda p: version_key(p.stem))
+
+
+def load(path: str | Path) -> Ruleset:
+    """Load a ruleset file, or the newest version in a ruleset folder."""
+    p = Path(path)
+    if p.is_dir():
+        files = version_files(p)
+        if not files:
+            raise RulesetError([Problem(f"no version files (like 1.0.0.yaml) in folder {p}",
+                                        file=str(p), code="BC001")])
+        p = files[-1]
+    rs = from_located(read_file(p))
+    if SEMVER.match(p.stem) and p.stem != rs.version:
+        raise RulesetError([rs.source.problem(("version",), f"the file is named {p.name} but "
+                                              f"declares version {rs.version}", code="BC101",
+                                              hint=f"rename the file to {rs.version}.yaml or fix "
+                                              "the version")])
+    return rs

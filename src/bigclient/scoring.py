@@ -1,0 +1,302 @@
+"""Tiers by weighted band scoring (D-5, D-6, D-7) and approved overrides (D-8).
+
+A band is ``from ≤ x < to`` (以上 includes the bound). Below every band the indicator
+scores ``otherwise`` (0 by default). Total = Σ weight × score, rounded once as the
+ruleset declares. Tiers are checked from the highest cut-off down.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from ._common import Amount, Label, Model, Slug
+from .amounts import format_amount, quantize
+from .errors import InputError, Problem
+from .expr import Compiled, ExprError, Ty, compile_expr
+from .source import Located, YamlPath
+
+HUNDRED = Decimal(100)
+
+
+class Band(Model):
+    """One row of a band table: ``from`` included, ``to`` excluded."""
+
+    from_: Amount | None = Field(None, alias="from", description="lower bound, included "
+                                 "(以上含本数); leave out for 'no lower bound'")
+    to: Amount | None = Field(None, description="upper bound, excluded; leave out for 'and above'")
+    score: Amount = Field(description="the indicator score in this band, 0-100")
+
+    @model_validator(mode="after")
+    def _has_bound(self) -> Band:
+        if self.from_ is None and self.to is None:
+            raise ValueError("a band needs 'from', 'to' or both")
+        return self
+
+
+class Indicator(Model):
+    """A scored indicator (业务收入, 收入比重, 信用度 …)."""
+
+    id: Slug
+    label: Label
+    rule: str | None = None
+    value: str | None = Field(None, description="expression giving the measured value")
+    weight: Amount = Field(description="share of the total, e.g. 60%")
+    enabled: bool = Field(True, description="false: declared but not scored (D-5 credit)")
+    monotone: Literal["increasing", "decreasing", "none"] = Field(
+        "increasing", description="increasing: a higher value never scores lower")
+    bands: list[Band] = Field(default_factory=list)
+    otherwise: Amount = Field(Decimal(0), description="score when the value is in no band")
+    note: str | None = None
+
+
+class Tier(Model):
+    id: Slug
+    label: Label
+    min: Amount = Field(description="lowest total score of this tier, included")
+    rule: str | None = None
+
+
+class OverrideRule(Model):
+    """Who may approve a manual tier (D-8)."""
+
+    tier: Slug
+    approved_by: list[Slug] = Field(min_length=1)
+    rule: str | None = None
+
+
+class Scoring(Model):
+    indicators: list[Indicator] = Field(min_length=1)
+    tiers: list[Tier] = Field(min_length=1, description="highest first")
+    overrides: list[OverrideRule] = Field(default_factory=list)
+    authorities: dict[Slug, Label] = Field(default_factory=dict,
+                                           description="bodies that may approve overrides")
+
+
+@dataclass(frozen=True)
+class CompiledIndicator:
+    spec: Indicator
+    expr: Compiled | None
+    weight: Decimal  # as a fraction: 60% -> 0.6
+    lowers: tuple[Decimal, ...]  # sorted band lower bounds (-inf as None replaced)
+    bands: tuple[Band, ...]  # sorted like lowers
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    id: str
+    value: Decimal | None
+    band: int | None  # index into the compiled indicator's bands; None: otherwise
+    score: Decimal
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Override:
+    """A requested manual tier (D-8) and what became of it."""
+
+    tier: str
+    approved_by: str
+    reason: str
+    date: dt.date
+    expires: dt.date | None
+    applied: bool
+    refused_because: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tier": self.tier, "approved_by": self.approved_by, "reason": self.reason,
+                "date": self.date.isoformat(),
+                "expires": self.expires.isoformat() if self.expires else None,
+                "applied": self.applied, "refused_because": self.refused_because}
+
+
+_NEG_INF = Decimal("-Infinity")
+
+
+class CompiledScoring:
+    def __init__(self, spec: Scoring, indicators: list[CompiledIndicator], step: Decimal,
+                 mode: str) -> None:
+        self.spec = spec
+        self.indicators = indicators
+        self.enabled = [i for i in indicators if i.spec.enabled]
+        self.step = step
+        self.mode = mode
+        ordered = sorted(spec.tiers, key=lambda t: t.min, reverse=True)
+        self.tiers = [(t.min, t.id) for t in ordered]
+        self.tier_ids = {t.id for t in spec.tiers}
+        self.authority: dict[str, frozenset[str]] = {
+            o.tier: frozenset(o.approved_by) for o in spec.overrides}
+
+    def score(self, env: Mapping[str, Any]) -> tuple[Decimal, tuple[IndicatorResult, ...]]:
+        total = Decimal(0)
+        results = []
+        for ind in self.enabled:
+            value = ind.expr.func(env) if ind.expr is not None else None
+            band = None
+            score = ind.spec.otherwise
+            if value is not None and ind.lowers:
+                k = bisect.bisect_right(ind.lowers, value) - 1
+                if k >= 0:
+                    b = ind.bands[k]
+                    if b.to is None or value < b.to:
+                        band, score = k, b.score
+            points = ind.weight * score
+            total += points
+            results.append(IndicatorResult(ind.spec.id, value, band, score, points))
+        return quantize(total, self.step, self.mode), tuple(results)
+
+    def tier_of(self, score: Decimal) -> str | None:
+        for cut, tid in self.tiers:
+            if score >= cut:
+                return tid
+        return None
+
+    def rank(self, tier: str | None) -> int:
+        """Position from the top (0 = highest); unknown or None ranks below all."""
+        for i, (_, tid) in enumerate(self.tiers):
+            if tid == tier:
+                return i
+        return len(self.tiers)
+
+    def read_override(self, raw: Mapping[str, Any] | None,
+                      on: dt.date | None) -> Override | None:
+        """Check an override request against the ruleset's authorities (D-8)."""
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping):
+            raise InputError("override", raw, "expected a mapping with tier, approved_by, "
+                             "reason and date")
+        for key in ("tier", "approved_by", "reason", "date"):
+            if not raw.get(key):
+                raise InputError(f"override.{key}", raw.get(key), "is required for an override")
+        tier, by = str(raw["tier"]), str(raw["approved_by"])
+
+        def as_date(key: str) -> dt.date | None:
+            v = raw.get(key)
+            if v is None or v == "":
+                return None
+            if isinstance(v, dt.date):
+                return v
+            try:
+                return dt.date.fromisoformat(str(v))
+            except ValueError:
+                raise InputError(f"override.{key}", v, "expected a date YYYY-MM-DD") from None
+
+        date, expires = as_date("date"), as_date("expires")
+        assert date is not None
+        refused = None
+        if tier not in self.tier_ids:
+            refused = f"'{tier}' is not a tier of this ruleset"
+        elif by not in self.authority.get(tier, frozenset()):
+            allowed = sorted(self.authority.get(tier, frozenset()))
+            refused = (f"'{by}' may not approve tier '{tier}'"
+                       + (f" (only {', '.join(allowed)})" if allowed else
+                          " (no one may approve this tier by override)"))
+        elif expires is not None and expires < date:
+            refused = f"the override expires ({expires}) before it was approved ({date})"
+        elif on is not None and on < date:
+            refused = f"the override is dated {date}, after the evaluation date {on}"
+        elif on is not None and expires is not None and on > expires:
+            refused = f"the override expired on {expires}"
+        return Override(tier, by, str(raw["reason"]), date, expires, refused is None, refused)
+
+
+def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: YamlPath,
+                    problems: list[Problem], step: Decimal, mode: str) -> CompiledScoring:
+    """Compile indicators and check what would make scoring ambiguous or impossible."""
+    compiled: list[CompiledIndicator] = []
+    weight_sum = Decimal(0)
+    seen: set[str] = set()
+    for i, ind in enumerate(spec.indicators):
+        path: YamlPath = (*base, "indicators", i)
+        if ind.id in seen:
+            problems.append(src.problem((*path, "id"), f"the indicator id '{ind.id}' is used twice",
+                                        code="BC120"))
+        seen.add(ind.id)
+        if not ind.enabled:
+            if ind.weight != 0:
+                problems.append(src.problem(
+                    (*path, "weight"), f"'{ind.id}' is disabled but still has weight "
+                    f"{format_amount(ind.weight)}", code="BC212",
+                    hint="set its weight to 0, or enable it"))
+            compiled.append(CompiledIndicator(ind, None, Decimal(0), (), ()))
+            continue
+        weight_sum += ind.weight
+        expr = None
+        if ind.value is None:
+            problems.append(src.problem(path, f"the enabled indicator '{ind.id}' has no 'value'",
+                                        code="BC213", hint="write the expression it measures"))
+        else:
+            try:
+                expr = compile_expr(ind.value, names, want="number")
+            except ExprError as exc:
+                problems.append(src.problem((*path, "value"), exc.message, code=exc.code,
+                                            hint=exc.hint))
+        if not ind.bands:
+            problems.append(src.problem(path, f"the enabled indicator '{ind.id}' has no bands",
+                                        code="BC214"))
+        ordered = sorted(enumerate(ind.bands),
+                         key=lambda jb: jb[1].from_ if jb[1].from_ is not None else _NEG_INF)
+        for j, band in ordered:
+            bpath: YamlPath = (*path, "bands", j)
+            if band.from_ is not None and band.to is not None and band.from_ >= band.to:
+                problems.append(src.problem(bpath, f"the band's 'from' ({format_amount(band.from_)})"
+                                            f" is not below its 'to' ({format_amount(band.to)})",
+                                            code="BC203", hint="swap the two bounds"))
+            if not (0 <= band.score <= HUNDRED):
+                problems.append(src.problem((*bpath, "score"), f"a band score must be 0-100, "
+                                            f"found {format_amount(band.score)}", code="BC206"))
+        for (ja, a), (jb, b) in zip(ordered, ordered[1:], strict=False):
+            if a.to is None or (b.from_ is not None and a.to > b.from_):
+                problems.append(src.problem(
+                    (*path, "bands", jb), f"this band overlaps band {ja + 1} of '{ind.id}' "
+                    f"(values from {format_amount(b.from_ or _NEG_INF)} would match both)",
+                    code="BC202", hint="make one band's 'to' equal the next band's 'from'"))
+        lowers = tuple(b.from_ if b.from_ is not None else _NEG_INF for _, b in ordered)
+        compiled.append(CompiledIndicator(ind, expr, ind.weight, lowers,
+                                          tuple(b for _, b in ordered)))
+    if weight_sum != 1:
+        problems.append(src.problem((*base, "indicators"),
+                                    f"the weights of enabled indicators add up to "
+                                    f"{format_amount(weight_sum * 100)}%, not 100%",
+                                    code="BC211", hint="adjust the weights so they total 100%"))
+    tier_ids: set[str] = set()
+    prev: Decimal | None = None
+    for i, t in enumerate(spec.tiers):
+        tpath: YamlPath = (*base, "tiers", i)
+        if t.id in tier_ids:
+            problems.append(src.problem((*tpath, "id"), f"the tier id '{t.id}' is used twice",
+                                        code="BC120"))
+        tier_ids.add(t.id)
+        if not (0 <= t.min <= HUNDRED):
+            problems.append(src.problem((*tpath, "min"), f"a tier cut-off must be within 0-100, "
+                                        f"found {format_amount(t.min)}", code="BC221",
+                                        hint="scores run from 0 to 100"))
+        if prev is not None and t.min >= prev:
+            problems.append(src.problem((*tpath, "min"), f"tiers must be listed from the highest "
+                                        f"cut-off down, but '{t.id}' ({format_amount(t.min)}) is "
+                                        f"not below the tier before it ({format_amount(prev)})",
+                                        code="BC222", hint="reorder the tiers, highest first"))
+        prev = t.min
+    if spec.tiers and min(t.min for t in spec.tiers) > 0:
+        last = min(spec.tiers, key=lambda t: t.min)
+        problems.append(src.problem((*base, "tiers"), f"no tier covers scores below "
+                                    f"{format_amount(last.min)}", code="BC223",
+                                    hint="give the lowest tier min: 0"))
+    for i, o in enumerate(spec.overrides):
+        opath: YamlPath = (*base, "overrides", i)
+        if o.tier not in tier_ids:
+            problems.append(src.problem((*opath, "tier"), f"'{o.tier}' is not a tier",
+                                        code="BC231", hint="tiers: " + ", ".join(sorted(tier_ids))))
+        for j, who in enumerate(o.approved_by):
+            if spec.authorities and who not in spec.authorities:
+                problems.append(src.problem((*opath, "approved_by", j),
+                                            f"'{who}' is not listed under authorities",
+                                            code="BC232"))
+    return CompiledScoring(spec, compiled, step, mode)
