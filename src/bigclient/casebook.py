@@ -1,0 +1,177 @@
+"""Example cases written in YAML beside a ruleset (``<ruleset>/cases/*.yaml``).
+
+A case gives an input (and optionally context, override, date) and the expected fields
+of the decision — any subset. Cases are the policy written as examples: every D-rule
+a ruleset implements has cases at its boundaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .amounts import AmountError, format_amount, parse_amount
+from .errors import BigClientError, Problem, RulesetError
+from .ruleset import Ruleset, load, version_files, version_key
+from .source import Located, read_file
+
+EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route",
+              "error")
+_RANGE = re.compile(r"^\s*(>=|<=|==|>|<|=)?\s*(\d+\.\d+\.\d+)\s*$")
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one case."""
+
+    file: str
+    line: int
+    name: str
+    version: str
+    passed: bool
+    mismatches: list[tuple[str, Any, Any]] = field(default_factory=list)
+    explanation: str = ""
+    error: str = ""
+
+    def report(self) -> str:
+        head = f"{self.file}:{self.line}: {'PASS' if self.passed else 'FAIL'} {self.name} " \
+               f"(v{self.version})"
+        if self.passed:
+            return head
+        lines = [head]
+        if self.error:
+            lines.append(f"    error: {self.error}")
+        for key, want, got in self.mismatches:
+            lines.append(f"    {key}: expected {want!r}, got {got!r}")
+        if self.explanation:
+            lines.append("    explanation:")
+            lines.extend("      " + ln for ln in self.explanation.splitlines())
+        return "\n".join(lines)
+
+
+def version_matches(spec: str | None, version: str) -> bool:
+    """``">=1.0.0 <1.1.0"``: every clause must hold. None matches every version."""
+    if not spec:
+        return True
+    v = version_key(version)
+    for clause in spec.replace(",", " ").split():
+        m = _RANGE.match(clause)
+        if not m:
+            raise ValueError(f"'{clause}' is not a version condition like >=1.0.0")
+        op, target = m.group(1) or "==", version_key(m.group(2))
+        ok = {">=": v >= target, "<=": v <= target, ">": v > target, "<": v < target,
+              "==": v == target, "=": v == target}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _normal(key: str, value: Any) -> Any:
+    if key in ("criteria", "flags"):
+        return sorted(value or [])
+    if key == "score" and value is not None:
+        try:
+            return parse_amount(value)
+        except AmountError:
+            return value
+    return value
+
+
+def _show(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    return value
+
+
+def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], file: str,
+             line: int) -> CaseResult:
+    name = str(case.get("name", f"case at line {line}"))
+    expect = case.get("expect") or {}
+    result = CaseResult(file, line, name, rs.version, True)
+    client = {**defaults.get("input", {}), **(case.get("input") or {})}
+    context = {**defaults.get("context", {}), **(case.get("context") or {})}
+    on = case.get("on")
+    if isinstance(on, str):
+        on = dt.date.fromisoformat(on)
+    try:
+        decision = rs.evaluate(client, context=context, override=case.get("override"), on=on)
+    except BigClientError as exc:
+        if "error" in expect and str(expect["error"]) in str(exc):
+            return result
+        result.passed = False
+        result.error = str(exc)
+        return result
+    if "error" in expect:
+        result.passed = False
+        result.mismatches.append(("error", expect["error"], None))
+    actual = {"qualified": decision.qualified, "criteria": list(decision.criteria),
+              "score": decision.score, "computed_tier": decision.computed_tier,
+              "tier": decision.tier, "flags": list(decision.flags), "route": decision.route}
+    for key, want in expect.items():
+        if key == "error":
+            continue
+        if _normal(key, want) != _normal(key, actual[key]):
+            result.passed = False
+            result.mismatches.append((key, want, _show(actual[key])))
+    if not result.passed:
+        result.explanation = decision.explain("en")
+    return result
+
+
+def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
+    src = read_file(path)
+    problems: list[Problem] = []
+    data = src.data
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        problems.append(src.problem((), "a case file needs a 'cases:' list", code="BC401"))
+        return src, problems
+    for key in data:
+        if key not in ("ruleset", "versions", "input", "context", "cases", "note"):
+            problems.append(src.problem((key,), f"unknown key '{key}' in a case file",
+                                        code="BC401", hint="allowed: ruleset, versions, input, "
+                                        "context, cases, note"))
+    for i, case in enumerate(data["cases"]):
+        if not isinstance(case, dict):
+            problems.append(src.problem(("cases", i), "each case must be a block with name, "
+                                        "input and expect", code="BC401"))
+            continue
+        for key in case:
+            if key not in ("name", "rule", "input", "context", "override", "on", "expect",
+                           "versions", "note"):
+                problems.append(src.problem(("cases", i, key), f"unknown key '{key}' in a case",
+                                            code="BC401"))
+        for key in case.get("expect") or {}:
+            if key not in EXPECTABLE:
+                problems.append(src.problem(("cases", i, "expect", key),
+                                            f"'{key}' is not a decision field", code="BC401",
+                                            hint="expect any of: " + ", ".join(EXPECTABLE)))
+    return src, problems
+
+
+def run_folder(folder: Path, rulesets: Iterable[Ruleset] | None = None) -> list[CaseResult]:
+    """Run every case file of a ruleset folder against every version it targets."""
+    versions = list(rulesets) if rulesets is not None else [load(p) for p in
+                                                             version_files(folder)]
+    results: list[CaseResult] = []
+    for path in sorted((folder / "cases").glob("*.yaml")):
+        src, problems = read_casefile(path)
+        if problems:
+            raise RulesetError(problems)
+        data = src.data
+        defaults = {"input": data.get("input") or {}, "context": data.get("context") or {}}
+        for rs in versions:
+            if data.get("ruleset") not in (None, rs.id):
+                continue
+            if not version_matches(data.get("versions"), rs.version):
+                continue
+            for i, case in enumerate(data["cases"]):
+                if not version_matches(case.get("versions"), rs.version):
+                    continue
+                line = src.at(("cases", i))[0]
+                results.append(run_case(rs, case, defaults, str(path), line))
+    return results
