@@ -344,6 +344,9 @@ def _friendly(err: Mapping[str, Any], root: type[BaseModel]) -> tuple[str, str, 
         known = _known_keys(root, loc[:-1])
         hint = _suggest(str(loc[-1]), known) or ("allowed keys: " + ", ".join(known)
                                                  if known else "remove it")
+        if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_]*", str(loc[-1])):
+            hint += ("; a comma inside { … } starts a new entry, so put text that contains "
+                     "a comma in quotes: en: \"10,000 or more\"")
         return f"unknown key '{loc[-1]}'", hint, loc
     if kind == "literal_error":
         return f"expected {err.get('ctx', {}).get('expected', 'one of the listed values')}, " \
