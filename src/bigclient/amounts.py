@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 from typing import Any
 
 _SCALE = {
@@ -16,7 +22,11 @@ _SCALE = {
     "‰": Decimal("0.001"),
     "‱": Decimal("0.0001"),
 }
-_FRACTION_WORDS = {"百分之": Decimal("0.01"), "千分之": Decimal("0.001"), "万分之": Decimal("0.0001")}
+_FRACTION_WORDS = {
+    "百分之": Decimal("0.01"),
+    "千分之": Decimal("0.001"),
+    "万分之": Decimal("0.0001"),
+}
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9, "十": 10}
 _NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -63,7 +73,9 @@ def parse_amount(value: Any) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         # A float in input means the decimal text it was written as (32912.99, not its binary).
-        return parse_amount(repr(value))
+        if value != value or value in (float("inf"), float("-inf")):
+            raise AmountError(f"expected a finite amount, found {value}")
+        return Decimal(repr(value))
     if not isinstance(value, str):
         raise AmountError(f"expected {ACCEPTED}, found {type(value).__name__}")
     text = value.strip().replace(" ", "")
@@ -91,11 +103,6 @@ def parse_amount(value: Any) -> Decimal:
 
 def _plain(text: str, original: Any) -> Decimal:
     if not _NUMBER.match(text):
-        if re.match(r"^[-+]?\d+(\.\d+)?[eE][-+]?\d+$", text):
-            try:
-                return Decimal(text)
-            except InvalidOperation:
-                pass
         hint = ""
         if "," in text:
             hint = " (thousands separators must group exactly three digits: 1,500,000)"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import BigClientError, InputError, Problem, RulesetError
-from .ruleset import Ruleset, load
+from .ruleset import load
 from .source import read_file
 
 OUTPUT_COLUMNS = ("row", "client_id", "name", "qualified", "criteria", "score", "computed_tier",
@@ -110,8 +112,10 @@ def _decision_row(n: int, record: Mapping[str, Any], d: Any) -> dict[str, Any]:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    rs = load(args.ruleset)
     in_path = Path(args.input)
+    if not in_path.is_file():
+        raise UsageError(f"input file not found: {in_path}")
+    rs = load(args.ruleset)
     context = _load_context(args, in_path)
     ctx = rs.read_context(context)
     out_path = Path(args.output) if args.output else None
@@ -217,15 +221,10 @@ def _print_problems(problems: Sequence[Problem], fmt: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    problems: list[Problem] = []
+    from .analysis import check_files
+
     files = _ruleset_files(args.paths)
-    for f in files:
-        try:
-            rs = load(f)
-        except RulesetError as exc:
-            problems.extend(exc.problems)
-            continue
-        problems.extend(_analyse(rs))
+    problems = check_files(files)
     _print_problems(problems, args.format)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -236,15 +235,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if errors or (args.strict and warnings):
         return 1
     return 0
-
-
-def _analyse(rs: Ruleset) -> list[Problem]:
-    """Static analysis beyond what loading refuses (warnings and notes)."""
-    try:
-        from . import analysis
-    except ImportError:  # pragma: no cover - the analyser arrives in its own module
-        return []
-    return list(analysis.analyse(rs))
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -332,13 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PLUGGED = (("._cli_id", "add_id_commands"), (".diff", "add_diff_command"),
+            (".schema", "add_schema_command"))
+
+
 def _add_optional_commands(sub: Any) -> None:
     """Commands that live in their own modules (ids, diff, schema)."""
-    try:
-        from ._cli_id import add_id_commands
-    except ImportError:  # pragma: no cover
-        return
-    add_id_commands(sub)
+    for module, function in _PLUGGED:
+        if importlib.util.find_spec(module, __package__) is None:
+            continue
+        getattr(importlib.import_module(module, __package__), function)(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

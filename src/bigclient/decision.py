@@ -98,7 +98,7 @@ class Decision:
             "ruleset": self.ruleset,
             "qualified": self.qualified,
             "criteria": list(self.criteria),
-            "score": None if self.score is None else format_amount(self.score),
+            "score": None if self.score is None else str(self.score),  # at the declared step
             "computed_tier": self.computed_tier,
             "tier": self.tier,
             "flags": list(self.flags),

@@ -3,8 +3,9 @@ can read every message: each says where, what was expected, what was found, how 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -89,17 +90,16 @@ class InputError(BigClientError, ValueError):
     value: Any
     message: str
     row: int | None = None
-    others: Sequence[InputError] = field(default_factory=tuple)
+    others: Sequence[InputError] = dataclasses.field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = f"row {self.row}: " if self.row is not None else ""
-        text = f"{where}input '{self.field}': {self.message} (found {self.value!r})"
-        for other in self.others:
-            text += f"\n{where}input '{other.field}': {other.message} (found {other.value!r})"
-        return text
+        return "\n".join(f"{where}input '{e.field}': {e.message}"
+                         + ("" if e.value is None else f" (found {e.value!r})")
+                         for e in (self, *self.others))
 
 
 class EvaluationError(BigClientError):

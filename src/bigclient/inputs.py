@@ -274,11 +274,12 @@ def make_model(name: str, fields: Mapping[str, FieldSpec],
     for fname, spec in fields.items():
         annotation = _pydantic_type(spec, lines)
         if spec.required:
-            definitions[fname] = (annotation, Field(description=spec.label.en, title=spec.label.zh))
+            definitions[fname] = (annotation,
+                                  Field(description=spec.label.en, title=spec.label.zh))
         else:
-            default = spec.default if spec.default is not None else {}
+            default = converter(spec, lines)(spec.default) if spec.default is not None else {}
             definitions[fname] = (annotation, Field(default, description=spec.label.en,
                                                     title=spec.label.zh))
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         name, __config__=ConfigDict(extra="ignore"), **definitions)
     return model

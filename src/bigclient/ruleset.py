@@ -24,6 +24,7 @@ from .amounts import ROUNDING_MODES
 from .decision import Decision
 from .errors import EvaluationError, InputError, Problem, RulesetError
 from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
+
 try:  # TEMP until ids.py lands
     from .ids import IdScheme
 except ImportError:  # pragma: no cover
@@ -221,8 +222,8 @@ class Ruleset:
             for name, d in list(pending.items()):
                 try:
                     compiled = compile_expr(d.expr, names)
-                except ExprError as exc:
-                    last_errors[name] = exc
+                except ExprError as err:
+                    last_errors[name] = err
                     continue
                 names[name] = Ty(compiled.type.kind, compiled.type.keys, name)
                 order.append((name, compiled))
@@ -330,8 +331,16 @@ def _camel(text: str) -> str:
 # -- loading -----------------------------------------------------------------------
 
 
-def _friendly(err: Mapping[str, Any], root: type[BaseModel]) -> tuple[str, str, YamlPath]:
-    """Turn one pydantic error into (message, hint, path) in plain words."""
+def _friendly(err: Mapping[str, Any],
+              root: type[BaseModel]) -> tuple[str, str, YamlPath, str]:
+    """Turn one pydantic error into (message, hint, path, code) in plain words."""
+    message, hint, loc = _friendly_text(err, root)
+    code = {"missing": "BC103", "extra_forbidden": "BC102"}.get(err["type"], "BC100")
+    return message, hint, loc, code
+
+
+def _friendly_text(err: Mapping[str, Any],
+                   root: type[BaseModel]) -> tuple[str, str, YamlPath]:
     loc: YamlPath = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p
                                                          and p.endswith("]")))
     kind = err["type"]
@@ -367,6 +376,17 @@ def _friendly(err: Mapping[str, Any], root: type[BaseModel]) -> tuple[str, str, 
     if kind == "bool_type" or kind == "bool_parsing":
         return f"expected true or false, found {err.get('input')!r}", "", loc
     return msg, "", loc
+
+
+def _misspelt(loc: YamlPath, errors: list[Any]) -> bool:
+    """A missing key with a look-alike unknown key beside it is one typo, not two problems."""
+    parent, key = loc[:-1], str(loc[-1])
+    for err in errors:
+        other = tuple(err["loc"])
+        if err["type"] == "extra_forbidden" and other[:-1] == parent and _suggest(
+                str(other[-1]), [key]):
+            return True
+    return False
 
 
 def _known_keys(root: type[BaseModel], loc: YamlPath) -> list[str]:
@@ -418,9 +438,12 @@ def from_located(src: Located) -> Ruleset:
         spec = RulesetSpec.model_validate(src.data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
-            message, hint, loc = _friendly(err, RulesetSpec)
-            problems.append(src.problem(loc, message, code="BC100", hint=hint))
+        errors = exc.errors()
+        for err in errors:
+            message, hint, loc, code = _friendly(err, RulesetSpec)
+            if code == "BC103" and _misspelt(loc, errors):
+                continue  # reported once, as the unknown key that was meant to be this one
+            problems.append(src.problem(loc, message, code=code, hint=hint))
         raise RulesetError(problems) from None
     return Ruleset(spec, src)
 

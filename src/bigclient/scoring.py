@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -246,13 +247,14 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
         for j, band in ordered:
             bpath: YamlPath = (*path, "bands", j)
             if band.from_ is not None and band.to is not None and band.from_ >= band.to:
-                problems.append(src.problem(bpath, f"the band's 'from' ({format_amount(band.from_)})"
-                                            f" is not below its 'to' ({format_amount(band.to)})",
+                problems.append(src.problem(bpath, "the band's 'from' "
+                                            f"({format_amount(band.from_)}) is not below "
+                                            f"its 'to' ({format_amount(band.to)})",
                                             code="BC203", hint="swap the two bounds"))
             if not (0 <= band.score <= HUNDRED):
                 problems.append(src.problem((*bpath, "score"), f"a band score must be 0-100, "
                                             f"found {format_amount(band.score)}", code="BC206"))
-        for (ja, a), (jb, b) in zip(ordered, ordered[1:], strict=False):
+        for (ja, a), (jb, b) in itertools.pairwise(ordered):
             if a.to is None or (b.from_ is not None and a.to > b.from_):
                 problems.append(src.problem(
                     (*path, "bands", jb), f"this band overlaps band {ja + 1} of '{ind.id}' "

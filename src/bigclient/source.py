@@ -26,7 +26,9 @@ MAX_DEPTH = 64
 YamlPath = tuple[str | int, ...]
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
-_FLOAT = re.compile(r"^[-+]?([0-9][0-9_]*)?\.[0-9_]+([eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$")
+_FLOAT = re.compile(
+    r"^[-+]?([0-9][0-9_]*)?\.[0-9_]+([eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"
+)
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -79,7 +81,7 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 "while reading the ruleset",
                 None,
@@ -89,10 +91,11 @@ class _Loader(yaml.SafeLoader):
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise yaml.MarkedYAMLError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+                None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -182,7 +185,8 @@ def parse_text(text: str, file: str = "<string>") -> Located:
 
 
 def _convert(node: Node, path: YamlPath, located: Located, problems: list[Problem]) -> Any:
-    located.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    # A mapping entry is located at its key (set by the caller): that is the line staff look at.
+    located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, ScalarNode):
         return scalar_value(node)
     if isinstance(node, SequenceNode):
@@ -208,6 +212,7 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
                 ))
                 continue
             first_seen[key] = key_line
+            located.positions[(*path, key)] = (key_line, key_node.start_mark.column + 1)
             out[key] = _convert(value_node, (*path, key), located, problems)
         return out
     return None  # pragma: no cover - composer yields only the three node kinds
