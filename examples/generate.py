@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TextIO
 
 LINES = ("savings", "billing", "letters", "philately", "express", "logistics", "parcels",
          "newspapers")
@@ -74,15 +75,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2008)
     parser.add_argument("-o", "--output", default="-")
     args = parser.parse_args()
-    out = sys.stdout if args.output == "-" else Path(args.output).open("w", encoding="utf-8",
-                                                                       newline="")
+    if args.output == "-":
+        write(sys.stdout, args.rows, args.seed)
+    else:
+        with Path(args.output).open("w", encoding="utf-8", newline="") as out:
+            write(out, args.rows, args.seed)
+    return 0
+
+
+def write(out: TextIO, rows: int, seed: int) -> None:
     writer = csv.DictWriter(out, fieldnames=columns())
     writer.writeheader()
-    for row in clients(args.rows, args.seed):
+    for row in clients(rows, seed):
         writer.writerow(row)
-    if out is not sys.stdout:
-        out.close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ def test_every_shantou_rule_has_a_case() -> None:
     cited = set()
     for path in (RULESETS / "shantou-postal" / "cases").glob("*.yaml"):
         for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            cited.update(part.strip().split("(")[0] for part in str(case.get("rule", "")).split(","))
+            rules = str(case.get("rule", "")).split(",")
+            cited.update(part.strip().split("(")[0] for part in rules)
     assert {f"D-{n}" for n in range(1, 9)} <= cited
 
 

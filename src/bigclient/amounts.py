@@ -63,6 +63,10 @@ def _small_chinese_number(text: str) -> Decimal | None:
 
 def parse_amount(value: Any) -> Decimal:
     """Turn an amount literal into an exact Decimal, or raise AmountError."""
+    if type(value) is str and value.isascii():  # fast path: plain digits from a data feed
+        digits = value.replace(".", "", 1)
+        if digits.isdigit() or (digits[:1] == "-" and digits[1:].isdigit()):
+            return Decimal(value)
     if isinstance(value, bool):
         raise AmountError(f"expected {ACCEPTED}, found the yes/no value {value!r}")
     if isinstance(value, Decimal):

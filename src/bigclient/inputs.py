@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from ._common import Amount, Label, Model
-from .amounts import AmountError, parse_amount
+from .amounts import parse_amount
 from .errors import InputError
 from .expr import Ty
 
@@ -68,11 +68,7 @@ Converter = Callable[[Any], Any]
 _MISSING = object()
 
 
-def _to_decimal(value: Any) -> Decimal:
-    try:
-        return parse_amount(value)
-    except AmountError as exc:
-        raise ValueError(str(exc)) from None
+_to_decimal = parse_amount  # AmountError is a ValueError: the message reaches InputError as is
 
 
 def _bounded(spec: FieldSpec, conv: Converter) -> Converter:
@@ -91,17 +87,17 @@ def _bounded(spec: FieldSpec, conv: Converter) -> Converter:
     return check
 
 
+_BOOLS: dict[Any, bool] = {True: True, False: False, **dict.fromkeys(_TRUE, True),
+                           **dict.fromkeys(_FALSE, False)}
+
+
 def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        low = value.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
+    try:
+        return _BOOLS[value]  # True/False/1/0 and the usual words, in one look-up
+    except (KeyError, TypeError):
+        pass
+    if isinstance(value, str) and value.strip().lower() in _BOOLS:
+        return _BOOLS[value.strip().lower()]
     raise ValueError("expected yes/no (true/false, 是/否, 1/0)")
 
 
@@ -164,7 +160,7 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
     # money_map: a missing line counts as zero
     line_set = frozenset(lines)
     zero = Decimal(0)
-    bounded = _bounded(spec, _to_decimal)
+    lo, hi = spec.min, spec.max
 
     def to_map(value: Any) -> dict[str, Decimal]:
         if not isinstance(value, Mapping):
@@ -179,9 +175,14 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
             if amount is None or amount == "":
                 continue
             try:
-                out[key] = bounded(amount)
+                v = parse_amount(amount)
             except ValueError as exc:
                 raise ValueError(f"line '{key}': {exc}") from None
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                raise ValueError(f"line '{key}': must be between {lo} and {hi}" if lo is not None
+                                 and hi is not None else f"line '{key}': must be at least {lo}"
+                                 if lo is not None else f"line '{key}': must be at most {hi}")
+            out[key] = v
         return out
 
     return to_map
@@ -209,7 +210,7 @@ class RecordReader:
                  prefix: str = "") -> None:
         self.prefix = prefix
         self.lines = lines
-        self._plan: list[tuple[str, Converter, Any, bool, bool]] = []
+        self._plan: list[tuple[str, Converter, Any, bool]] = []
         for name, spec in fields.items():
             conv = converter(spec, lines)
             default: Any = _MISSING
@@ -217,32 +218,43 @@ class RecordReader:
                 default = conv(spec.default)
             elif spec.type == "money_map":
                 default = dict.fromkeys(lines, Decimal(0))
-            self._plan.append((name, conv, default, spec.type == "money_map",
-                               spec.type == "integer"))
+            self._plan.append((name, conv, default, spec.type == "money_map"))
 
-    def read(self, record: Mapping[str, Any], row: int | None = None) -> dict[str, Any]:
-        """Return converted values; raise InputError naming every bad field."""
-        out: dict[str, Any] = {}
-        errors: list[InputError] = []
-        for name, conv, default, is_map, _ in self._plan:
-            raw = record.get(name, _MISSING)
-            if is_map and raw is _MISSING:
-                raw = _collect_dotted(record, name)
-            if raw is _MISSING or raw is None or raw == "":
-                if default is _MISSING:
-                    errors.append(InputError(self.prefix + name, None,
-                                             "is required but missing", row))
-                    continue
-                out[name] = default
-                continue
-            try:
-                out[name] = conv(raw)
-            except ValueError as exc:
-                errors.append(InputError(self.prefix + name, raw, str(exc), row))
-        if errors:
-            first = errors[0]
-            raise InputError(first.field, first.value, first.message, row, tuple(errors[1:]))
-        return out
+        self.read: Callable[..., dict[str, Any]] = self._compile()
+
+    def _compile(self) -> Callable[..., dict[str, Any]]:
+        """Unroll the field loop into one generated function.
+
+        Reading inputs is most of the work of a decision; an unrolled reader with no loop,
+        no tuple unpacking and no per-field branching on the field kind is about a third
+        faster (benchmarks/bench_evaluate.py). Field names are validated identifiers and are
+        embedded with repr(), so the generated text holds no user-controlled code.
+        """
+        ns: dict[str, Any] = {"MISSING": _MISSING, "InputError": InputError,
+                              "collect": _collect_dotted}
+        code = ["def read(record, row=None):", "    out = {}", "    errors = []",
+                "    get = record.get"]
+        for i, (name, conv, default, is_map) in enumerate(self._plan):
+            ns[f"c{i}"], ns[f"d{i}"] = conv, default
+            key, label = repr(name), repr(self.prefix + name)
+            code.append(f"    raw = get({key}, MISSING)")
+            if is_map:
+                code.append(f"    if raw is MISSING: raw = collect(record, {key})")
+            code.append('    if raw is MISSING or raw is None or raw == "":')
+            if default is _MISSING:
+                code.append(f"        errors.append(InputError({label}, None, "
+                            "'is required but missing', row))")
+            else:  # a map default is copied: decisions never share a mutable value
+                code.append(f"        out[{key}] = " + (f"dict(d{i})" if is_map else f"d{i}"))
+            code += ["    else:", "        try:", f"            out[{key}] = c{i}(raw)",
+                     "        except ValueError as exc:",
+                     f"            errors.append(InputError({label}, raw, str(exc), row))"]
+        code += ["    if errors:", "        first = errors[0]",
+                 "        raise InputError(first.field, first.value, first.message, row, "
+                 "tuple(errors[1:]))", "    return out"]
+        exec("\n".join(code), ns)
+        reader: Callable[..., dict[str, Any]] = ns["read"]
+        return reader
 
 
 def _collect_dotted(record: Mapping[str, Any], name: str) -> Any:

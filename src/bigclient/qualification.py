@@ -79,28 +79,38 @@ class CompiledQualification:
         self.spec = spec
         self.criteria = criteria
         self.any = spec.combine == "any"
-        self.line_labels: dict[str, Label] = {}
+        # The hot path reads plain tuples: (id, test) or (None, [(id:line, [(source, line or
+        # None, threshold)])]), built once here.
+        self._plan: list[tuple[str | None, Any]] = []
+        for c in criteria:
+            if c.expr is not None:
+                self._plan.append((c.id, c.expr.func))
+            else:
+                self._plan.append((None, [
+                    (f"{c.id}:{line}", [(k.source, line if k.by_line else None, k.threshold)
+                                        for k in checks])
+                    for line, checks in c.lines]))
 
     def evaluate(self, env: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
         met: list[str] = []
         groups = 0
-        for c in self.criteria:
-            if c.expr is not None:
-                if c.expr.func(env):
-                    met.append(c.id)
+        for cid, test in self._plan:
+            if cid is not None:
+                if test(env):
+                    met.append(cid)
                     groups += 1
                 continue
             hit = False
-            for line, checks in c.lines:
-                for chk in checks:
-                    value = env[chk.source][line] if chk.by_line else env[chk.source]
-                    if value < chk.threshold:
+            for line_id, checks in test:
+                for source, line, threshold in checks:
+                    value = env[source] if line is None else env[source][line]
+                    if value < threshold:
                         break
                 else:
-                    met.append(f"{c.id}:{line}")
+                    met.append(line_id)
                     hit = True
             groups += hit
-        qualified = groups > 0 if self.any else groups == len(self.criteria)
+        qualified = groups > 0 if self.any else groups == len(self._plan)
         return qualified, tuple(met)
 
 

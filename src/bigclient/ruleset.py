@@ -160,6 +160,8 @@ class Ruleset:
                                             code="BC231"))
         if problems:
             raise RulesetError(problems)
+        self._flag_tests = [(fl.id, e.func) for fl, e in self.flags]
+        self._flag_effects = [(fl, e) for fl, e in self.flags if fl.exclude or fl.cap]
         self._inputs = RecordReader(spec.inputs, lines)
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
@@ -270,7 +272,7 @@ class Ruleset:
             for name, expr in self.derived:
                 env[name] = expr.func(env)
             qualified, criteria = self.qualification.evaluate(env)
-            flags = [fl.id for fl, expr in self.flags if expr.func(env)]
+            flags = [fid for fid, test in self._flag_tests if test(env)]
             score = None
             results: tuple[Any, ...] = ()
             computed = None
@@ -282,7 +284,7 @@ class Ruleset:
                                   "check that divisors such as context values are not zero"
                                   + (f" (row {row})" if row is not None else "")) from None
         notes: list[str] = []
-        for fl, _ in self.flags:
+        for fl, _ in self._flag_effects if flags else ():
             if fl.id not in flags:
                 continue
             if fl.exclude and qualified:

@@ -13,12 +13,12 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
 from ._common import Amount, Label, Model, Slug
-from .amounts import format_amount, quantize
+from .amounts import ROUNDING_MODES, format_amount
 from .errors import InputError, Problem
 from .expr import Compiled, ExprError, Ty, compile_expr
 from .source import Located, YamlPath
@@ -89,8 +89,9 @@ class CompiledIndicator:
     bands: tuple[Band, ...]  # sorted like lowers
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
+class IndicatorResult(NamedTuple):
+    """One indicator's value, band and points (a tuple: cheap to make per decision)."""
+
     id: str
     value: Decimal | None
     band: int | None  # index into the compiled indicator's bands; None: otherwise
@@ -133,24 +134,29 @@ class CompiledScoring:
         self.tier_ids = {t.id for t in spec.tiers}
         self.authority: dict[str, frozenset[str]] = {
             o.tier: frozenset(o.approved_by) for o in spec.overrides}
+        self._rounding = ROUNDING_MODES[mode]
+        # Hot-path plan: plain tuples per enabled indicator (compiled ones only: a ruleset with
+        # a missing value expression never loads).
+        self._plan = [(i.spec.id, i.expr.func, i.lowers, tuple(b.to for b in i.bands),
+                       tuple(b.score for b in i.bands), i.weight, i.spec.otherwise)
+                      for i in self.enabled if i.expr is not None]
 
     def score(self, env: Mapping[str, Any]) -> tuple[Decimal, tuple[IndicatorResult, ...]]:
         total = Decimal(0)
         results = []
-        for ind in self.enabled:
-            value = ind.expr.func(env) if ind.expr is not None else None
+        for iid, func, lowers, uppers, scores, weight, otherwise in self._plan:
+            value = func(env)
             band = None
-            score = ind.spec.otherwise
-            if value is not None and ind.lowers:
-                k = bisect.bisect_right(ind.lowers, value) - 1
-                if k >= 0:
-                    b = ind.bands[k]
-                    if b.to is None or value < b.to:
-                        band, score = k, b.score
-            points = ind.weight * score
+            score = otherwise
+            k = bisect.bisect_right(lowers, value) - 1
+            if k >= 0:
+                upper = uppers[k]
+                if upper is None or value < upper:
+                    band, score = k, scores[k]
+            points = weight * score
             total += points
-            results.append(IndicatorResult(ind.spec.id, value, band, score, points))
-        return quantize(total, self.step, self.mode), tuple(results)
+            results.append(IndicatorResult(iid, value, band, score, points))
+        return total.quantize(self.step, rounding=self._rounding), tuple(results)
 
     def tier_of(self, score: Decimal) -> str | None:
         for cut, tid in self.tiers:
