@@ -328,3 +328,24 @@ def test_malformed_ruleset_fails_at_load_located(old: str, new: str, code: str,
     assert hit.file == "broken.yaml" and hit.line > 0
     if code not in ("BC211",):
         assert abs(hit.line - line) <= 1, (hit.line, line)
+
+
+# -- PITFALLS: no float ever meets a Decimal; the caller's data is never changed -------------
+
+@FAST
+@given(client=clients, as_float=st.booleans())
+def test_no_float_decimal_mixing(shantou: Ruleset, client: dict[str, Any],
+                                 as_float: bool) -> None:
+    """With FloatOperation trapped, any float reaching Decimal arithmetic would raise."""
+    import copy
+    import decimal
+
+    if as_float:  # a JSON feed delivers floats
+        client = {**client, "revenue_prev_year": {k: float(v) for k, v in
+                                                  client["revenue_prev_year"].items()}}
+    before = copy.deepcopy(client)
+    with decimal.localcontext() as ctx:
+        ctx.traps[decimal.FloatOperation] = True
+        d = shantou.evaluate(client, context={"bureau_revenue": 123456789.5})
+    assert isinstance(d.score, Decimal)
+    assert client == before  # simpleeval's facts.clear() trap: inputs are never mutated

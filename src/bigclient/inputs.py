@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from ._common import Amount, Label, Model
 from .amounts import parse_amount
 from .errors import InputError
-from .expr import Ty
+from .expr import Ty, _suggest
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 
@@ -168,8 +168,6 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
         out = dict.fromkeys(lines, zero)
         for key, amount in value.items():
             if key not in line_set:
-                from .expr import _suggest
-
                 hint = _suggest(str(key), lines) or "lines are: " + ", ".join(lines)
                 raise ValueError(f"'{key}' is not a product line; {hint}")
             if amount is None or amount == "":

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from ._common import Amount, Label, Model, Slug
 from .errors import Problem
-from .expr import Compiled, ExprError, Ty, compile_expr
+from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
 from .source import Located, YamlPath
 
 
@@ -119,13 +119,10 @@ def compile_qualification(spec: Qualification, names: Mapping[str, Ty], src: Loc
                           lines: tuple[str, ...]) -> CompiledQualification:
     """Compile every criterion; collect located problems instead of stopping at the first."""
     out: list[CompiledCriterion] = []
-    seen: set[str] = set()
+    problems += src.duplicate_ids((*base, "criteria"), [c.id for c in spec.criteria],
+                                  "criterion")
     for i, c in enumerate(spec.criteria):
         path: YamlPath = (*base, "criteria", i)
-        if c.id in seen:
-            problems.append(src.problem((*path, "id"), f"the criterion id '{c.id}' is used twice",
-                                        code="BC120", hint="give each criterion its own id"))
-        seen.add(c.id)
         if c.when is not None:
             try:
                 expr = compile_expr(c.when, names, want="bool")
@@ -145,8 +142,6 @@ def compile_qualification(spec: Qualification, names: Mapping[str, Ty], src: Loc
 def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: YamlPath,
                    problems: list[Problem],
                    lines: tuple[str, ...]) -> tuple[tuple[str, tuple[Check, ...]], ...]:
-    from .expr import _suggest
-
     def name_problem(p: YamlPath, name: str, want: str) -> bool:
         ty = names.get(name)
         if ty is None:

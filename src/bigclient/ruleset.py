@@ -12,6 +12,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -148,6 +149,7 @@ class Ruleset:
             self.scoring = compile_scoring(spec.scoring, names, src, ("scoring",), problems,
                                            spec.rounding.score, spec.rounding.mode)
         self.flags: list[tuple[FlagRule, Compiled]] = []
+        problems += src.duplicate_ids(("flags",), [f.id for f in spec.flags], "flag")
         for i, fl in enumerate(spec.flags):
             try:
                 self.flags.append((fl, compile_expr(fl.when, names, want="bool")))
@@ -304,20 +306,14 @@ class Ruleset:
                 raise InputError("override", override, "this ruleset has no tiers to override")
             ov = self.scoring.read_override(override, on)
             if ov is not None and ov.applied and not qualified:
-                ov = _refuse(ov, "the client is not a big client; an override sets the tier "
-                             "of a big client only (D-8)")
+                ov = replace(ov, applied=False, refused_because="the client is not a big "
+                             "client; an override sets the tier of a big client only (D-8)")
             if ov is not None and ov.applied:
                 tier = ov.tier
             elif ov is not None:
                 flags.append("override_refused")
         return Decision(self, env, qualified, criteria, score, computed, tier, tuple(flags),
                         results, ov, tuple(notes))
-
-
-def _refuse(ov: Any, why: str) -> Any:
-    from dataclasses import replace
-
-    return replace(ov, applied=False, refused_because=why)
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:

@@ -219,13 +219,11 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
     """Compile indicators and check what would make scoring ambiguous or impossible."""
     compiled: list[CompiledIndicator] = []
     weight_sum = Decimal(0)
-    seen: set[str] = set()
+    problems += src.duplicate_ids((*base, "indicators"), [i.id for i in spec.indicators],
+                                  "indicator")
+    problems += src.duplicate_ids((*base, "tiers"), [t.id for t in spec.tiers], "tier")
     for i, ind in enumerate(spec.indicators):
         path: YamlPath = (*base, "indicators", i)
-        if ind.id in seen:
-            problems.append(src.problem((*path, "id"), f"the indicator id '{ind.id}' is used twice",
-                                        code="BC120"))
-        seen.add(ind.id)
         if not ind.enabled:
             if ind.weight != 0:
                 problems.append(src.problem(
@@ -274,14 +272,10 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
                                     f"the weights of enabled indicators add up to "
                                     f"{format_amount(weight_sum * 100)}%, not 100%",
                                     code="BC211", hint="adjust the weights so they total 100%"))
-    tier_ids: set[str] = set()
+    tier_ids = {t.id for t in spec.tiers}
     prev: Decimal | None = None
     for i, t in enumerate(spec.tiers):
         tpath: YamlPath = (*base, "tiers", i)
-        if t.id in tier_ids:
-            problems.append(src.problem((*tpath, "id"), f"the tier id '{t.id}' is used twice",
-                                        code="BC120"))
-        tier_ids.add(t.id)
         if not (0 <= t.min <= HUNDRED):
             problems.append(src.problem((*tpath, "min"), f"a tier cut-off must be within 0-100, "
                                         f"found {format_amount(t.min)}", code="BC221",

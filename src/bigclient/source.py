@@ -74,6 +74,19 @@ class Located:
         )
 
 
+    def duplicate_ids(self, base: YamlPath, ids: list[str], what: str) -> list[Problem]:
+        """Ids must be unique within a list (criteria, indicators, tiers, flags)."""
+        seen: set[str] = set()
+        out = []
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                out.append(self.problem((*base, i, "id"), f"the {what} id '{ident}' is used "
+                                        "twice", code="BC120", hint=f"give each {what} its "
+                                        "own id"))
+            seen.add(ident)
+        return out
+
+
 class _Loader(yaml.SafeLoader):
     """Safe loader that refuses aliases and caps nesting before walking anything."""
 
