@@ -20,6 +20,7 @@ from .errors import (
     StoreError,
     UnknownRegion,
 )
+from .registry import Registry, RegistryError
 from .ruleset import Ruleset, load, load_text
 
 __version__ = "0.1.0"
@@ -36,6 +37,8 @@ __all__ = [
     "InvalidId",
     "InvalidLength",
     "Problem",
+    "Registry",
+    "RegistryError",
     "Ruleset",
     "RulesetError",
     "StoreError",
