@@ -208,14 +208,14 @@ def _ruleset_files(paths: Sequence[str]) -> list[Path]:
 
 
 def _print_problems(problems: Sequence[Problem], fmt: str) -> None:
+    from .analysis import github_annotation
+
     if fmt == "json":
         print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
         return
     for p in problems:
         if fmt == "github":
-            level = {"error": "error", "warning": "warning"}.get(p.severity, "notice")
-            msg = f"{p.code} {p.message}" + (f" — fix: {p.hint}" if p.hint else "")
-            print(f"::{level} file={p.file},line={p.line},col={p.column},title={p.code}::{msg}")
+            print(github_annotation(p))
         else:
             print(p)
 

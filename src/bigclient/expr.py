@@ -129,6 +129,14 @@ def _preprocess(text: str) -> tuple[str, dict[str, Decimal]]:
     return "".join(out), constants
 
 
+def _is_amount(text: str) -> bool:
+    try:
+        parse_amount(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _suggest(name: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
@@ -217,10 +225,15 @@ class _Checker:
             return Ty("list")
         raise ExprError(f"{type(node).__name__} is not allowed", code="BC302")  # pragma: no cover
 
+    def _show(self, node: ast.AST) -> str:
+        """The text of a sub-expression for a message, numbers as written (not _k0)."""
+        return re.sub(r"\b_k\d+\b", lambda m: format(self.constants[m.group(0)], "f")
+                      if m.group(0) in self.constants else m.group(0), ast.unparse(node))
+
     def _expect(self, node: ast.AST, kind: str, why: str) -> Ty:
         ty = self.check(node)
         if ty.kind != kind:
-            found = f"'{ast.unparse(node)}' is {ty}"
+            found = f"'{self._show(node)}' is {ty}"
             raise ExprError(f"{why}, but {found}", code="BC303")
         return ty
 
@@ -241,9 +254,12 @@ class _Checker:
                 for elt in right_node.elts:
                     self._enum_value(left, elt)
             elif left.kind != right.kind:
-                raise ExprError(f"cannot compare {left} with {right} "
-                                f"('{ast.unparse(left_node)}' vs '{ast.unparse(right_node)}')",
-                                code="BC303")
+                quoted = next((n.value for n in (left_node, right_node) if isinstance(
+                    n, ast.Constant) and isinstance(n.value, str) and _is_amount(n.value)), None)
+                raise ExprError(f"cannot compare {left} with {right}: "
+                                f"{self._show(left_node)} vs {self._show(right_node)}",
+                                f"write the amount without quotes: {quoted}"
+                                if quoted is not None else "", code="BC303")
             elif not isinstance(op, ast.Eq | ast.NotEq) and left.kind not in ("number", "date"):
                 raise ExprError(f"only numbers and dates can be ordered with < or >, not {left}",
                                 code="BC303")

@@ -160,6 +160,10 @@ class Ruleset:
                                        self.scoring.tier_ids):
                 problems.append(src.problem(("flags", i, "cap"), f"'{fl.cap}' is not a tier",
                                             code="BC231"))
+        failed = set(spec.derived) - {name for name, _ in self.derived}
+        if failed:  # a derived value that did not compile is reported once, not at each use
+            problems = [p for p in problems if not (p.code == "BC301" and any(
+                p.message == f"unknown name '{name}'" for name in failed))]
         if problems:
             raise RulesetError(problems)
         self._flag_tests = [(fl.id, e.func) for fl, e in self.flags]

@@ -228,7 +228,7 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
             if ind.weight != 0:
                 problems.append(src.problem(
                     (*path, "weight"), f"'{ind.id}' is disabled but still has weight "
-                    f"{format_amount(ind.weight)}", code="BC212",
+                    f"{format_amount(ind.weight * 100)}%", code="BC212",
                     hint="set its weight to 0, or enable it"))
             compiled.append(CompiledIndicator(ind, None, Decimal(0), (), ()))
             continue
@@ -259,6 +259,8 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
                 problems.append(src.problem((*bpath, "score"), f"a band score must be 0-100, "
                                             f"found {format_amount(band.score)}", code="BC206"))
         for (ja, a), (jb, b) in itertools.pairwise(ordered):
+            if any(x.from_ is not None and x.to is not None and x.from_ >= x.to for x in (a, b)):
+                continue  # a band with its bounds swapped is reported once, as BC203
             if a.to is None or (b.from_ is not None and a.to > b.from_):
                 problems.append(src.problem(
                     (*path, "bands", jb), f"this band overlaps band {ja + 1} of '{ind.id}' "

@@ -42,6 +42,7 @@ class Located:
     file: str
     positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     comments: str = ""
+    text: str = ""  # the source text, so analysers can point inside a scalar (an expression)
 
     def at(self, path: YamlPath) -> tuple[int, int]:
         """Line and column of ``path``, or of its nearest ancestor that has one."""
@@ -186,7 +187,7 @@ def parse_text(text: str, file: str = "<string>") -> Located:
                                     line=1, column=1, code="BC002")]) from None
     finally:
         loader.dispose()
-    located = Located(data=None, file=file)
+    located = Located(data=None, file=file, text=text)
     problems: list[Problem] = []
     if node is None:
         located.data = None
