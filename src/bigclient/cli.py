@@ -47,10 +47,10 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]
                 try:
                     record = json.loads(line, parse_float=str)
                 except json.JSONDecodeError as exc:
-                    yield n, None, f"line {n} is not valid JSON: {exc.msg}"
+                    yield n, None, f"row {n}: not valid JSON: {exc.msg}"
                     continue
                 if not isinstance(record, dict):
-                    yield n, None, f"line {n} is not a JSON object"
+                    yield n, None, f"row {n}: not a JSON object"
                     continue
                 yield n, record, ""
         else:
@@ -138,7 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                     error = str(exc)
             if error:
                 bad += 1
-                print(f"{in_path}: row {n}: {error}", file=sys.stderr)
+                print(f"{in_path}: {error}", file=sys.stderr)  # the error names its row
                 row: dict[str, Any] = {"row": n, **{k: (record or {}).get(k, "")
                                                     for k in PASSTHROUGH}, "error": error}
                 if as_jsonl:

@@ -741,7 +741,7 @@ def render_text(old: Ruleset, new: Ruleset, changes: list[Change], imp: Impact |
         return "\n".join(out)
     out.append("")
     src = f" {input_name}" if input_name else ""
-    out.append(f"对{src}的影响：{imp.evaluated:,} 个客户已评估，{len(imp.bad_rows):,} 行有错误"
+    out.append(f"对 {src} 的影响：{imp.evaluated:,} 个客户已评估，{len(imp.bad_rows):,} 行有错误"
                if zh else f"Impact on{src or ' the clients'}: {imp.evaluated:,} clients "
                f"evaluated, {len(imp.bad_rows):,} bad rows")
     names = [imp.label(t, lang) for t in imp.tiers]
@@ -768,7 +768,8 @@ def render_text(old: Ruleset, new: Ruleset, changes: list[Change], imp: Impact |
     if imp.movers:
         shown = imp.movers[:max_movers]
         out.append(("  级别变动的客户" if zh else "  movers")
-                   + (f" (first {len(shown)} of {len(imp.movers):,})"
+                   + ((f"（前 {len(shown)} 个，共 {len(imp.movers):,} 个）" if zh else
+                       f" (first {len(shown)} of {len(imp.movers):,})")
                       if len(shown) < len(imp.movers) else "") + ":")
         for m in shown:
             who = " ".join(p for p in (m.client_id, m.name) if p)
