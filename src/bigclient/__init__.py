@@ -20,6 +20,9 @@ from .errors import (
     StoreError,
     UnknownRegion,
 )
+from .ids import ClientId, IdScheme
+from .ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
+from .ledger.sqlite import SqliteLedger
 from .registry import Registry, RegistryError
 from .ruleset import Ruleset, load, load_text
 
@@ -27,21 +30,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BigClientError",
+    "ClientId",
     "Decision",
     "EvaluationError",
     "ExhaustedError",
+    "IdAllocator",
+    "IdScheme",
     "InputError",
     "InvalidChecksum",
     "InvalidComponent",
     "InvalidFormat",
     "InvalidId",
     "InvalidLength",
+    "KeyConflict",
+    "Ledger",
     "Problem",
     "Registry",
     "RegistryError",
     "Ruleset",
     "RulesetError",
+    "SqliteLedger",
     "StoreError",
+    "UnknownHeadquarters",
     "UnknownRegion",
     "__version__",
     "load",

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
-import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -322,16 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_PLUGGED = (("._cli_id", "add_id_commands"), (".diff", "add_diff_command"),
-            (".schema", "add_schema_command"))
-
-
 def _add_optional_commands(sub: Any) -> None:
-    """Commands that live in their own modules (ids, diff, schema)."""
-    for module, function in _PLUGGED:
-        if importlib.util.find_spec(module, __package__) is None:
-            continue
-        getattr(importlib.import_module(module, __package__), function)(sub)
+    """Commands that live beside their domain module (ids, diff, schema)."""
+    from ._cli_id import add_id_commands
+    from .diff import add_diff_command
+    from .schema import add_schema_command
+
+    add_id_commands(sub)
+    add_diff_command(sub)
+    add_schema_command(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,11 +25,7 @@ from .amounts import ROUNDING_MODES
 from .decision import Decision
 from .errors import EvaluationError, InputError, Problem, RulesetError
 from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
-
-try:  # TEMP until ids.py lands
-    from .ids import IdScheme
-except ImportError:  # pragma: no cover
-    IdScheme = dict  # type: ignore[misc,assignment]
+from .ids import IdScheme
 from .inputs import FieldSpec, RecordReader, field_type, make_model
 from .qualification import CompiledQualification, Qualification, compile_qualification
 from .scoring import CompiledScoring, Scoring, compile_scoring
