@@ -741,7 +741,7 @@ def render_text(old: Ruleset, new: Ruleset, changes: list[Change], imp: Impact |
         return "\n".join(out)
     out.append("")
     src = f" {input_name}" if input_name else ""
-    out.append(f"对 {src} 的影响：{imp.evaluated:,} 个客户已评估，{len(imp.bad_rows):,} 行有错误"
+    out.append(f"对{src} 的影响：{imp.evaluated:,} 个客户已评估，{len(imp.bad_rows):,} 行有错误"
                if zh else f"Impact on{src or ' the clients'}: {imp.evaluated:,} clients "
                f"evaluated, {len(imp.bad_rows):,} bad rows")
     names = [imp.label(t, lang) for t in imp.tiers]
