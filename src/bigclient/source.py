@@ -41,7 +41,6 @@ class Located:
     data: Any
     file: str
     positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
-    comments: str = ""
     text: str = ""  # the source text, so analysers can point inside a scalar (an expression)
 
     def at(self, path: YamlPath) -> tuple[int, int]:
