@@ -31,6 +31,10 @@ from ..errors import ExhaustedError, StoreError
 from ..ids import ClientId
 from . import Allocation, KeyConflict, MakeId, UnknownHeadquarters
 
+# Counter table and its key column per kind of allocation (fixed names, never user text).
+_COUNTERS = {"client": ("region_counter", "region"),
+             "branch": ("branch_counter", "headquarters")}
+
 __all__ = ["SqliteLedger"]
 
 T = TypeVar("T")
@@ -221,49 +225,12 @@ class SqliteLedger:
 
     def allocate_client(self, region: str, *, key: str, by: str, first: int, last: int,
                         make_id: MakeId) -> Allocation:
-        def check(rec: Allocation) -> Allocation:
-            if rec.kind != "client" or rec.region != region:
-                what = (f"client {rec.id} in region {rec.region}" if rec.kind == "client"
-                        else f"branch {rec.id}")
-                raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
-                                  f"{what}; it cannot also allocate a client in region {region}. "
-                                  "Use a new key for a new request")
-            return rec
-
-        def body(conn: sqlite3.Connection) -> Allocation:
-            seen = self._by_key(conn, key)
-            if seen is not None:
-                return check(seen)
-            row = conn.execute("SELECT last FROM region_counter WHERE region = ?",
-                               (region,)).fetchone()
-            n = first if row is None else max(int(row[0]) + 1, first)
-            if n > last:
-                raise ExhaustedError(
-                    f"region {region} has no client sequence numbers left: all {first:,}-"
-                    f"{last:,} are allocated, so no new client ID can be made there")
-            rec = self._insert(conn, "client", make_id(n), key, by)
-            conn.execute("INSERT INTO region_counter (region, last) VALUES (?, ?) "
-                         "ON CONFLICT (region) DO UPDATE SET last = excluded.last", (region, n))
-            return rec
-
-        seen = self.get_by_key(key)  # a retry needs no write lock
-        return check(seen) if seen is not None else self._transaction(body)
+        return self._allocate("client", region, key=key, by=by, first=first, last=last,
+                              make_id=make_id)
 
     def allocate_branch(self, headquarters: str, *, key: str, by: str, first: int, last: int,
                         make_id: MakeId) -> Allocation:
-        def check(rec: Allocation) -> Allocation:
-            if rec.kind != "branch" or rec.headquarters != headquarters:
-                what = (f"branch {rec.id} of {rec.headquarters}" if rec.kind == "branch"
-                        else f"client {rec.id}")
-                raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
-                                  f"{what}; it cannot also allocate a branch of {headquarters}. "
-                                  "Use a new key for a new request")
-            return rec
-
-        def body(conn: sqlite3.Connection) -> Allocation:
-            seen = self._by_key(conn, key)
-            if seen is not None:
-                return check(seen)
+        def known_headquarters(conn: sqlite3.Connection) -> None:
             hq = conn.execute("SELECT kind FROM allocation WHERE id = ?",
                               (headquarters,)).fetchone()
             if hq is None or hq[0] != "client":
@@ -271,20 +238,52 @@ class SqliteLedger:
                     f"{headquarters} was never allocated as a client in the ledger at "
                     f"{self.path}; allocate the headquarters first (new client), then its "
                     "branches")
-            row = conn.execute("SELECT last FROM branch_counter WHERE headquarters = ?",
-                               (headquarters,)).fetchone()
+
+        return self._allocate("branch", headquarters, key=key, by=by, first=first, last=last,
+                              make_id=make_id, before=known_headquarters)
+
+    def _allocate(self, kind: Literal["client", "branch"], owner: str, *, key: str, by: str,
+                  first: int, last: int, make_id: MakeId,
+                  before: Callable[[sqlite3.Connection], None] | None = None) -> Allocation:
+        """One keyed allocation (D-12): a repeated key returns its first answer; otherwise the
+        owner's next number (a region's sequence or a headquarters' branch), taken in one
+        BEGIN IMMEDIATE transaction together with the record."""
+        table, column = _COUNTERS[kind]
+        target = f"a client in region {owner}" if kind == "client" else f"a branch of {owner}"
+
+        def check(rec: Allocation) -> Allocation:
+            same = rec.region == owner if kind == "client" else rec.headquarters == owner
+            if rec.kind != kind or not same:
+                what = (f"client {rec.id} in region {rec.region}" if rec.kind == "client"
+                        else f"branch {rec.id} of {rec.headquarters}")
+                raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
+                                  f"{what}; it cannot also allocate {target}. Use a new key "
+                                  "for a new request")
+            return rec
+
+        def body(conn: sqlite3.Connection) -> Allocation:
+            seen = self._by_key(conn, key)
+            if seen is not None:
+                return check(seen)
+            if before is not None:
+                before(conn)
+            row = conn.execute(f"SELECT last FROM {table} WHERE {column} = ?",
+                               (owner,)).fetchone()
             n = first if row is None else max(int(row[0]) + 1, first)
             if n > last:
                 raise ExhaustedError(
-                    f"client {headquarters} has no branch numbers left: all {first:,}-{last:,} "
+                    f"region {owner} has no client sequence numbers left: all {first:,}-"
+                    f"{last:,} are allocated, so no new client ID can be made there"
+                    if kind == "client" else
+                    f"client {owner} has no branch numbers left: all {first:,}-{last:,} "
                     "are allocated, so no new branch ID can be made for it")
-            rec = self._insert(conn, "branch", make_id(n), key, by)
-            conn.execute("INSERT INTO branch_counter (headquarters, last) VALUES (?, ?) "
-                         "ON CONFLICT (headquarters) DO UPDATE SET last = excluded.last",
-                         (headquarters, n))
+            rec = self._insert(conn, kind, make_id(n), key, by)
+            conn.execute(f"INSERT INTO {table} ({column}, last) VALUES (?, ?) "
+                         f"ON CONFLICT ({column}) DO UPDATE SET last = excluded.last",
+                         (owner, n))
             return rec
 
-        seen = self.get_by_key(key)
+        seen = self.get_by_key(key)  # a retry needs no write lock
         return check(seen) if seen is not None else self._transaction(body)
 
     # -- reading ------------------------------------------------------------------------
