@@ -26,7 +26,7 @@ from .decision import Decision
 from .errors import EvaluationError, InputError, Problem, RulesetError
 from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
 from .ids import IdScheme
-from .inputs import FieldSpec, RecordReader, field_type, make_model
+from .inputs import FieldSpec, RecordReader, converter, field_type, make_model
 from .qualification import CompiledQualification, Qualification, compile_qualification
 from .scoring import CompiledScoring, Scoring, compile_scoring
 from .source import Located, YamlPath, parse_text, read_file
@@ -132,10 +132,10 @@ class Ruleset:
                                                 "ruleset's 'lines' to be declared", code="BC121"))
                 if f.default is not None:
                     try:
-                        RecordReader({name: f}, lines).read({})
-                    except InputError as exc:
+                        converter(f, lines)(f.default)
+                    except ValueError as exc:
                         problems.append(src.problem((section, name, "default"),
-                                                    f"the default does not fit: {exc.message}",
+                                                    f"the default does not fit: {exc}",
                                                     code="BC110"))
         self.derived = self._compile_derived(names, problems)
         self.qualification: CompiledQualification = compile_qualification(
