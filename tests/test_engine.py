@@ -349,3 +349,55 @@ def test_no_float_decimal_mixing(shantou: Ruleset, client: dict[str, Any],
         d = shantou.evaluate(client, context={"bureau_revenue": 123456789.5})
     assert isinstance(d.score, Decimal)
     assert client == before  # simpleeval's facts.clear() trap: inputs are never mutated
+
+
+# -- a minimal ruleset: all-of criteria, exclude flags, runtime arithmetic errors ------------
+
+MINIMAL = """
+ruleset: minimal
+version: 0.1.0
+effective: {from: 2020-01-01}
+title: {zh: 最小, en: Minimal}
+source: tests
+inputs:
+  a: {type: money, label: {zh: 甲, en: A}}
+  b: {type: money, default: 0, label: {zh: 乙, en: B}}
+  banned: {type: bool, default: false, label: {zh: 禁, en: Banned}}
+qualification:
+  combine: all
+  criteria:
+    - {id: big-a, label: {zh: 甲大, en: A is big}, when: a >= 100}
+    - {id: some-b, label: {zh: 乙有, en: B is some}, when: b > 0}
+scoring:
+  indicators:
+    - id: ratio
+      label: {zh: 比, en: Ratio}
+      value: a / b
+      weight: 100%
+      monotone: none
+      bands: [{from: 0, to: 1, score: 10}, {from: 1, score: 100}]
+  tiers:
+    - {id: top, min: 50, label: {zh: 上, en: Top}}
+    - {id: rest, min: 0, label: {zh: 下, en: Rest}}
+flags:
+  - {id: banned, when: banned, exclude: true, label: {zh: 禁止, en: Banned}}
+"""
+
+
+def test_all_of_criteria_and_exclude_flag() -> None:
+    rs = bigclient.load_text(MINIMAL, "minimal.yaml")
+    both = rs.evaluate({"a": 200, "b": 100})
+    assert (both.qualified, both.criteria, both.tier) == (True, ("big-a", "some-b"), "top")
+    one = rs.evaluate({"a": 200, "b": 300})
+    assert (one.qualified, one.tier) == (True, "rest")
+    assert rs.evaluate({"a": 50, "b": 100}).qualified is False  # all: one criterion is not enough
+    banned = rs.evaluate({"a": 200, "b": 100, "banned": True})
+    assert (banned.qualified, banned.tier, banned.flags) == (False, None, ("banned",))
+    assert "excluded by flag banned" in banned.explain()
+
+
+def test_division_by_zero_at_evaluation_is_a_plain_error() -> None:
+    rs = bigclient.load_text(MINIMAL, "minimal.yaml")
+    with pytest.raises(bigclient.EvaluationError) as info:
+        rs.evaluate({"a": 200})
+    assert "divisor" in str(info.value) and "minimal 0.1.0" in str(info.value)
