@@ -29,9 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .amounts import ROUNDING_MODES, format_amount, parse_amount
+from .amounts import ROUNDING_MODES, format_amount
 from .errors import Problem, RulesetError
-from .expr import _NUMBER_LITERAL, _STRING
+from .expr import _preprocess
 from .inputs import FieldSpec
 from .ruleset import Ruleset, load, version_key
 from .scoring import Band, Indicator
@@ -222,34 +222,10 @@ def _parse(text: Any, path: YamlPath) -> _Expr | None:
     if isinstance(text, bool) or not isinstance(text, str | int | Decimal):
         return None
     text = str(text).strip()
-    constants: dict[str, Decimal] = {}
-    segments: list[tuple[int, int, int, int]] = []
-    out: list[str] = []
-    length = 0
-
-    def emit(chunk: str, origin: int) -> None:
-        nonlocal length
-        pos = 0
-        for m in _NUMBER_LITERAL.finditer(chunk):
-            out.append(chunk[pos:m.start()])
-            length += m.start() - pos
-            name = f"_k{len(constants)}"
-            constants[name] = parse_amount(m.group(0))
-            segments.append((length, length + len(name), origin + m.start(), origin + m.end()))
-            out.append(name)
-            length += len(name)
-            pos = m.end()
-        out.append(chunk[pos:])
-        length += len(chunk) - pos
-
-    pos = 0
-    for m in _STRING.finditer(text):
-        emit(text[pos:m.start()], pos)
-        out.append(m.group(0))
-        length += len(m.group(0))
-        pos = m.end()
-    emit(text[pos:], pos)
-    prepared = "".join(out)
+    try:
+        prepared, constants, segments = _preprocess(text)
+    except ValueError:  # an unreadable literal: loading reports it
+        return None
     try:
         tree = ast.parse(prepared, mode="eval").body
     except SyntaxError:

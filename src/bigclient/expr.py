@@ -107,26 +107,44 @@ class Compiled:
         return self.func(env)
 
 
-def _preprocess(text: str) -> tuple[str, dict[str, Decimal]]:
-    """Replace numeric literals (outside quotes) by names bound to exact Decimals."""
-    constants: dict[str, Decimal] = {}
-    out: list[str] = []
-    pos = 0
+Segment = tuple[int, int, int, int]
+"""(start, end) of a constant's name in the prepared text, and of the literal in the original."""
 
-    def numbers(chunk: str) -> str:
-        def repl(m: re.Match[str]) -> str:
+
+def _preprocess(text: str) -> tuple[str, dict[str, Decimal], list[Segment]]:
+    """Replace numeric literals (outside quotes) by names bound to exact Decimals.
+
+    Also returns where each replacement sits in both texts, so the analyser can point at
+    the column a policy editor wrote, not at the rewritten text.
+    """
+    constants: dict[str, Decimal] = {}
+    segments: list[Segment] = []
+    out: list[str] = []
+    length = 0
+
+    def emit(chunk: str, origin: int) -> None:
+        nonlocal length
+        pos = 0
+        for m in _NUMBER_LITERAL.finditer(chunk):
+            out.append(chunk[pos:m.start()])
+            length += m.start() - pos
             name = f"_k{len(constants)}"
             constants[name] = parse_amount(m.group(0))
-            return name
+            segments.append((length, length + len(name), origin + m.start(), origin + m.end()))
+            out.append(name)
+            length += len(name)
+            pos = m.end()
+        out.append(chunk[pos:])
+        length += len(chunk) - pos
 
-        return _NUMBER_LITERAL.sub(repl, chunk)
-
+    pos = 0
     for m in _STRING.finditer(text):
-        out.append(numbers(text[pos:m.start()]))
+        emit(text[pos:m.start()], pos)
         out.append(m.group(0))
+        length += len(m.group(0))
         pos = m.end()
-    out.append(numbers(text[pos:]))
-    return "".join(out), constants
+    emit(text[pos:], pos)
+    return "".join(out), constants, segments
 
 
 def _is_amount(text: str) -> bool:
@@ -336,7 +354,7 @@ def compile_expr(text: Any, names: Mapping[str, Ty], want: str | None = None) ->
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters",
                         "split it into named derived values", code="BC304")
-    prepared, constants = _preprocess(text.strip())
+    prepared, constants, _ = _preprocess(text.strip())
     try:
         tree = ast.parse(prepared, mode="eval")
     except SyntaxError as exc:
