@@ -201,7 +201,7 @@ def test_explain_in_both_languages(shantou: Ruleset) -> None:
     zh, en = d.explain("zh"), d.explain("en")
     for text in ("钻石", "业务收入", "收入比重", "信用度", "暂不计分", "物流"):
         assert text in zh
-    for text in ("Diamond", "1500000 ≤ x", "weight 60%", "D-6", "not scored"):
+    for text in ("Diamond", "1,500,000 (150万) ≤ x", "weight 60%", "D-6", "not scored"):
         assert text in en
 
 

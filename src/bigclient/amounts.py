@@ -125,3 +125,10 @@ def format_amount(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
+
+
+def describe_amount(value: Decimal) -> str:
+    """An amount as policy staff read it: 1500000 -> '1,500,000 (150万)'; ratios unchanged."""
+    if abs(value) >= 10000 and value == value.to_integral_value():
+        return f"{int(value):,} ({format_amount(value / 10000)}万)"
+    return format_amount(value)

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .amounts import ROUNDING_MODES, format_amount
+from .amounts import ROUNDING_MODES, describe_amount, format_amount
 from .errors import Problem, RulesetError
 from .expr import _preprocess
 from .inputs import FieldSpec
@@ -589,14 +589,6 @@ def _walk_guarded(ranges: _Ranges, e: _Expr, node: ast.expr,
 # -- bands -------------------------------------------------------------------------------
 
 
-def _amt(x: Decimal) -> str:
-    """An amount as policy staff read it: 500000 -> '500,000 (50万)'; ratios unchanged."""
-    if abs(x) >= 10000 and x == x.to_integral_value():
-        wan = format_amount(x / 10000)
-        return f"{int(x):,} ({wan}万)"
-    return format_amount(x)
-
-
 def _lo(b: Band) -> Decimal:
     return b.from_ if b.from_ is not None else NEG_INF
 
@@ -619,11 +611,11 @@ def _check_bands(rs: Ruleset) -> list[Problem]:
         for (_, a), (jb, b) in itertools.pairwise(ordered):
             if a.to is not None and b.from_ is not None and b.from_ > a.to:
                 out.append(src.problem(
-                    (*base, "bands", jb), f"values of '{ind.id}' from {_amt(a.to)} "
-                    f"up to {_amt(b.from_)} fall in no band, so they score "
+                    (*base, "bands", jb), f"values of '{ind.id}' from {describe_amount(a.to)} "
+                    f"up to {describe_amount(b.from_)} fall in no band, so they score "
                     f"'otherwise' ({other})", code="BC201", severity="warning",
-                    hint=f"make the band below end at {_amt(b.from_)} (to: "
-                    f"{_amt(b.from_)}) or this band start at {_amt(a.to)}, "
+                    hint=f"make the band below end at {describe_amount(b.from_)} (to: "
+                    f"{describe_amount(b.from_)}) or this band start at {describe_amount(a.to)}, "
                     "or add the missing band"))
         out += _monotone(src, base, ind, ordered)
         out += _band_scale(src, base, ind, ordered)
@@ -646,7 +638,7 @@ def _monotone(src: Any, base: YamlPath, ind: Indicator,
         if bad(a.score, b.score):
             out.append(src.problem(
                 (*base, "bands", jb, "score"), f"'{ind.id}' is declared monotone {word}, but "
-                f"values from {_amt(_lo(b))} score {format_amount(b.score)}, "
+                f"values from {describe_amount(_lo(b))} score {format_amount(b.score)}, "
                 f"{'less' if up else 'more'} than the {format_amount(a.score)} of the band "
                 f"below (band {ja + 1})", code="BC204", severity="warning",
                 hint="correct the score, or declare 'monotone: none' if this is intended"))
@@ -654,7 +646,7 @@ def _monotone(src: Any, base: YamlPath, ind: Indicator,
     if first.from_ is not None and bad(ind.otherwise, first.score):
         out.append(src.problem(
             (*base, "bands", j0, "score"), f"'{ind.id}' is declared monotone {word}, but "
-            f"values below {_amt(first.from_)} score 'otherwise' "
+            f"values below {describe_amount(first.from_)} score 'otherwise' "
             f"({format_amount(ind.otherwise)}), {'more' if up else 'less'} than this lowest "
             f"band's {format_amount(first.score)}", code="BC204", severity="warning",
             hint="correct 'otherwise' or this band's score"))
@@ -662,7 +654,7 @@ def _monotone(src: Any, base: YamlPath, ind: Indicator,
     if last.to is not None and bad(last.score, ind.otherwise):
         out.append(src.problem(
             (*base, "bands", jn), f"'{ind.id}' is declared monotone {word}, but values of "
-            f"{_amt(last.to)} or more fall in no band and score 'otherwise' "
+            f"{describe_amount(last.to)} or more fall in no band and score 'otherwise' "
             f"({format_amount(ind.otherwise)}), {'less' if up else 'more'} than this highest "
             f"band's {format_amount(last.score)}", code="BC204", severity="warning",
             hint="leave 'to' out of the highest band ('and above')"))
@@ -680,11 +672,11 @@ def _band_scale(src: Any, base: YamlPath, ind: Indicator,
         for key, x in (("from", b.from_), ("to", b.to)):
             if x == small:
                 return [src.problem(
-                    (*base, "bands", j, key), f"the bound {_amt(small)} of "
+                    (*base, "bands", j, key), f"the bound {describe_amount(small)} of "
                     f"'{ind.id}' is more than a thousand times smaller than the next bound "
-                    f"({_amt(bounds[1])}); was a unit left out (万, ‰)?",
+                    f"({describe_amount(bounds[1])}); was a unit left out (万, ‰)?",
                     code="BC205", severity="warning",
-                    hint=f"write it with its unit, e.g. {_amt(small)}万 for "
+                    hint=f"write it with its unit, e.g. {describe_amount(small)}万 for "
                     f"{format_amount(small * 10000)}")]
     return []  # pragma: no cover - the bound came from these bands
 

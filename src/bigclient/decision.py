@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .amounts import format_amount
+from .amounts import describe_amount, format_amount
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -35,7 +35,7 @@ _WORDS = {
 
 def _fmt(value: Any) -> str:
     if isinstance(value, Decimal):
-        return format_amount(value)
+        return describe_amount(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping):

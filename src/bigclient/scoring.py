@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import Field, model_validator
 
 from ._common import Amount, Label, Model, Slug
-from .amounts import ROUNDING_MODES, format_amount
+from .amounts import ROUNDING_MODES, describe_amount, format_amount
 from .errors import InputError, Problem
 from .expr import Compiled, ExprError, Ty, compile_expr
 from .source import Located, YamlPath
@@ -252,8 +252,8 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
             bpath: YamlPath = (*path, "bands", j)
             if band.from_ is not None and band.to is not None and band.from_ >= band.to:
                 problems.append(src.problem(bpath, "the band's 'from' "
-                                            f"({format_amount(band.from_)}) is not below "
-                                            f"its 'to' ({format_amount(band.to)})",
+                                            f"({describe_amount(band.from_)}) is not below "
+                                            f"its 'to' ({describe_amount(band.to)})",
                                             code="BC203", hint="swap the two bounds"))
             if not (0 <= band.score <= HUNDRED):
                 problems.append(src.problem((*bpath, "score"), f"a band score must be 0-100, "
@@ -264,7 +264,7 @@ def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: 
             if a.to is None or (b.from_ is not None and a.to > b.from_):
                 problems.append(src.problem(
                     (*path, "bands", jb), f"this band overlaps band {ja + 1} of '{ind.id}' "
-                    f"(values from {format_amount(b.from_ or _NEG_INF)} would match both)",
+                    f"(values from {describe_amount(b.from_ or _NEG_INF)} would match both)",
                     code="BC202", hint="make one band's 'to' equal the next band's 'from'"))
         lowers = tuple(b.from_ if b.from_ is not None else _NEG_INF for _, b in ordered)
         compiled.append(CompiledIndicator(ind, expr, ind.weight, lowers,
