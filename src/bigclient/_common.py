@@ -33,6 +33,14 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 """An id such as a tier or criterion id: lower-case letters, digits, '-' and '_'."""
 
 
+# Descriptions shared by the keys every section uses (they reach the JSON Schema and the docs).
+ID_FIELD: Any = Field(description="the id, unique in its list; decisions and cases refer to it")
+LABEL_FIELD: Any = Field(description="the name people see, in Chinese (zh) and English (en)")
+RULE_FIELD: Any = Field(None, description="the DOMAIN rule(s) this entry encodes, e.g. D-7; "
+                        "shown in explanations")
+NOTE_FIELD: Any = Field(None, description="free text for readers; bigclient ignores it")
+
+
 class Model(BaseModel):
     """Strict base: an unknown key is a typo until proven otherwise."""
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ._common import Amount, Label, Model, Slug
+from ._common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
 from .errors import Problem
 from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
 from .source import Located, YamlPath
@@ -33,11 +33,13 @@ class PerLine(Model):
 class Criterion(Model):
     """One way to qualify (D-1): a yes/no expression, or a per-line table (D-2)."""
 
-    id: Slug
-    label: Label
+    id: Slug = ID_FIELD
+    label: Label = LABEL_FIELD
     rule: str | None = Field(None, description="the DOMAIN rule, e.g. D-1(2)")
-    when: str | None = Field(None, description="a yes/no expression")
-    per_line: PerLine | None = None
+    when: str | None = Field(None, description="a yes/no expression over inputs, context and "
+                             "derived values")
+    per_line: PerLine | None = Field(None, description="a per-line threshold table (D-2); "
+                                     "meets '<id>:<line>' for each line that reaches it")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Criterion:
@@ -50,8 +52,9 @@ class Criterion(Model):
 class Qualification(Model):
     """D-1: a client is a big client when any (or all) of the criteria hold."""
 
-    combine: Literal["any", "all"] = "any"
-    criteria: list[Criterion] = Field(min_length=1)
+    combine: Literal["any", "all"] = Field(
+        "any", description="any: one criterion is enough (D-1); all: every one must hold")
+    criteria: list[Criterion] = Field(min_length=1, description="the ways to qualify, in order")
 
 
 @dataclass(frozen=True)

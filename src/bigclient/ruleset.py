@@ -20,7 +20,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from ._common import Amount, Identifier, Label, Model, Slug
+from ._common import (
+    ID_FIELD,
+    LABEL_FIELD,
+    NOTE_FIELD,
+    RULE_FIELD,
+    Amount,
+    Identifier,
+    Label,
+    Model,
+    Slug,
+)
 from .amounts import ROUNDING_MODES
 from .decision import Decision
 from .errors import EvaluationError, InputError, Problem, RulesetError
@@ -62,18 +72,18 @@ class Rounding(Model):
 
 class Derived(Model):
     expr: str = Field(description="expression over inputs, context and other derived values")
-    label: Label
-    rule: str | None = None
-    note: str | None = None
+    label: Label = LABEL_FIELD
+    rule: str | None = RULE_FIELD
+    note: str | None = NOTE_FIELD
 
 
 class FlagRule(Model):
     """A warning that travels with every decision where it holds (D-4)."""
 
-    id: Slug
-    label: Label
-    when: str
-    rule: str | None = None
+    id: Slug = ID_FIELD
+    label: Label = LABEL_FIELD
+    when: str = Field(description="a yes/no expression: the flag is raised when it holds")
+    rule: str | None = RULE_FIELD
     exclude: bool = Field(False, description="true: a flagged client is not a big client")
     cap: Slug | None = Field(None, description="highest tier a flagged client may get")
 
@@ -81,13 +91,14 @@ class FlagRule(Model):
 class RulesetSpec(Model):
     """A ruleset file (one version of one policy)."""
 
-    schema_: str | None = Field(None, alias="$schema")
+    schema_: str | None = Field(None, alias="$schema", description="optional editor hint: "
+                                "where the JSON Schema of this file is")
     ruleset: Slug = Field(description="the ruleset id, e.g. shantou-postal")
     version: str = Field(description="semantic version, e.g. 1.0.0")
     effective: Effective
     title: Label
     source: str = Field(description="the policy document this ruleset encodes")
-    note: str | None = None
+    note: str | None = NOTE_FIELD
     rounding: Rounding = Field(default_factory=Rounding)
     lines: dict[Identifier, Label] = Field(default_factory=dict,
                                            description="product lines (业务种类)")

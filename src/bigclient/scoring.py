@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
-from ._common import Amount, Label, Model, Slug
+from ._common import ID_FIELD, LABEL_FIELD, NOTE_FIELD, RULE_FIELD, Amount, Label, Model, Slug
 from .amounts import ROUNDING_MODES, describe_amount, format_amount
 from .errors import InputError, Problem
 from .expr import Compiled, ExprError, Ty, compile_expr
@@ -44,9 +44,9 @@ class Band(Model):
 class Indicator(Model):
     """A scored indicator (业务收入, 收入比重, 信用度 …)."""
 
-    id: Slug
-    label: Label
-    rule: str | None = None
+    id: Slug = ID_FIELD
+    label: Label = LABEL_FIELD
+    rule: str | None = RULE_FIELD
     value: str | None = Field(None, description="expression giving the measured value")
     weight: Amount = Field(description="share of the total, e.g. 60%")
     enabled: bool = Field(True, description="false: declared but not scored (D-5 credit)")
@@ -54,28 +54,35 @@ class Indicator(Model):
         "increasing", description="increasing: a higher value never scores lower")
     bands: list[Band] = Field(default_factory=list)
     otherwise: Amount = Field(Decimal(0), description="score when the value is in no band")
-    note: str | None = None
+    note: str | None = NOTE_FIELD
 
 
 class Tier(Model):
-    id: Slug
-    label: Label
+    """A tier (钻石, 黄金 …): reached when the total score is at least ``min`` (D-7)."""
+
+    id: Slug = ID_FIELD
+    label: Label = LABEL_FIELD
     min: Amount = Field(description="lowest total score of this tier, included")
-    rule: str | None = None
+    rule: str | None = RULE_FIELD
 
 
 class OverrideRule(Model):
     """Who may approve a manual tier (D-8)."""
 
-    tier: Slug
-    approved_by: list[Slug] = Field(min_length=1)
-    rule: str | None = None
+    tier: Slug = Field(description="the tier id an approved override may set")
+    approved_by: list[Slug] = Field(min_length=1, description="ids of the bodies (from "
+                                    "scoring.authorities) that may approve it")
+    rule: str | None = RULE_FIELD
 
 
 class Scoring(Model):
-    indicators: list[Indicator] = Field(min_length=1)
+    """Weighted band scoring and tiers (D-5 … D-8)."""
+
+    indicators: list[Indicator] = Field(min_length=1, description="the scored indicators; "
+                                        "enabled weights add up to 100%")
     tiers: list[Tier] = Field(min_length=1, description="highest first")
-    overrides: list[OverrideRule] = Field(default_factory=list)
+    overrides: list[OverrideRule] = Field(default_factory=list,
+                                          description="who may approve which tier (D-8)")
     authorities: dict[Slug, Label] = Field(default_factory=dict,
                                            description="bodies that may approve overrides")
 
