@@ -95,3 +95,20 @@ def test_junit_report(tmp_path: Path) -> None:
     junit = tmp_path / "cases.xml"
     assert main(["test", SHANTOU, "--junit", str(junit)]) == 0
     assert "<testsuite" in junit.read_text(encoding="utf-8")
+
+
+def test_gbk_csv_is_explained_and_readable(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Chinese Excel saves CSV as GBK: say so plainly, and read it with --encoding gbk."""
+    src = tmp_path / "gbk.csv"
+    src.write_bytes("client_id,name,region,agreement_signed\nA,汕头客户,440507,true\n"
+                    .encode("gbk"))
+    out = tmp_path / "out.csv"
+    assert main(["evaluate", SHANTOU, str(src), "--set", "bureau_revenue=1亿",
+                 "-o", str(out)]) == 2
+    assert "--encoding gbk" in capsys.readouterr().err
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]  # nothing half-written
+    assert main(["evaluate", SHANTOU, str(src), "--set", "bureau_revenue=1亿",
+                 "--encoding", "gbk", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["name"] == "汕头客户" and rows[0]["tier"] == "general"

@@ -33,11 +33,23 @@ def _is_jsonl(path: Path) -> bool:
     return path.suffix.lower() in (".jsonl", ".ndjson", ".json")
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+def read_records(path: Path,
+                 encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """Yield (row number, record or None, error text) from a CSV or JSON Lines file."""
     if not path.exists():
         raise UsageError(f"input file not found: {path}")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    try:
+        yield from _records(path, encoding)
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not {encoding} text (byte {exc.start}): Excel in Chinese often saves "
+            "CSV as GBK. Save it as 'CSV UTF-8', or pass --encoding gbk") from None
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r}; try utf-8 or gbk") from None
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    with path.open(encoding=encoding, newline="") as fh:
         if _is_jsonl(path):
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
@@ -117,7 +129,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     context = _load_context(args, in_path)
     ctx = rs.read_context(context)
     out_path = Path(args.output) if args.output else None
-    out: IO[str] = out_path.open("w", encoding="utf-8", newline="") if out_path else sys.stdout
+    # Written beside OUT and renamed at the end: an aborted run leaves no half file behind.
+    part = out_path.with_name(out_path.name + ".part") if out_path else None
+    out: IO[str] = part.open("w", encoding="utf-8", newline="") if part else sys.stdout
+    done = False
     as_jsonl = out_path is not None and _is_jsonl(out_path)
     progress = _Progress(sys.stderr.isatty())
     bad = 0
@@ -126,7 +141,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         writer = None if as_jsonl else csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
         if writer is not None:
             writer.writeheader()
-        for n, record, error in read_records(in_path):
+        for n, record, error in read_records(in_path, args.encoding):
             total += 1
             progress.tick()
             if record is not None:
@@ -153,10 +168,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             else:
                 assert writer is not None
                 writer.writerow(_decision_row(n, record, d))
+        done = True
     finally:
         progress.done()
-        if out_path is not None:
+        if part is not None and out_path is not None:
             out.close()
+            if done:
+                part.replace(out_path)
+            else:
+                part.unlink(missing_ok=True)
     print(f"{total - bad:,} of {total:,} rows evaluated with {rs.id} {rs.version}"
           + (f"; {bad:,} rows had errors (see above)" if bad else ""), file=sys.stderr)
     return 1 if bad else 0
@@ -307,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("input", metavar="INPUT", help="clients, .csv or .jsonl")
             p.add_argument("-o", "--output", metavar="OUT",
                            help="write here (.csv or .jsonl); default: CSV to the screen")
+            p.add_argument("--encoding", default="utf-8-sig",
+                           help="text encoding of INPUT (default UTF-8; e.g. gbk for Excel)")
             p.set_defaults(func=cmd_evaluate)
         else:
             p.add_argument("client", metavar="CLIENT", help="one client as a JSON file")
