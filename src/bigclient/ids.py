@@ -156,7 +156,7 @@ class Segment(BaseModel):
     kind: Literal["region", "sequence", "branch"] = Field(
         description="region (行政区划代码), sequence (客户顺序号) or branch (分支机构顺序号)")
     width: WholeNumber = Field(description="number of digits")
-    label: SegmentLabel | None = None
+    label: SegmentLabel | None = Field(None, description="the layer's name in zh and en")
     allowed: tuple[RegionCode, ...] | None = Field(
         None, description="region only: the division codes this policy may allocate in")
     start: WholeNumber | None = Field(

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from ._common import Amount, Label, Model
+from ._common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from .amounts import parse_amount
 from .errors import InputError
 from .expr import Ty, _suggest
@@ -27,7 +27,7 @@ class FieldSpec(Model):
 
     type: FieldType = Field(description="bool, integer, money, ratio, text, enum, date or "
                             "money_map (an amount per product line)")
-    label: Label
+    label: Label = LABEL_FIELD
     default: Any = Field(None, description="value used when the record leaves it out; "
                          "a field without a default is required")
     values: dict[str, Label] | None = Field(None, description="enum only: the allowed values")
@@ -37,7 +37,7 @@ class FieldSpec(Model):
     max: Amount | None = Field(None, description="numbers: largest allowed value")
     unit: str | None = Field(None, description="unit shown to people, e.g. 元")
     rule: str | None = Field(None, description="the DOMAIN rule this field serves, e.g. D-1")
-    note: str | None = None
+    note: str | None = NOTE_FIELD
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:

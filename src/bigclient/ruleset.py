@@ -95,20 +95,23 @@ class RulesetSpec(Model):
                                 "where the JSON Schema of this file is")
     ruleset: Slug = Field(description="the ruleset id, e.g. shantou-postal")
     version: str = Field(description="semantic version, e.g. 1.0.0")
-    effective: Effective
-    title: Label
+    effective: Effective = Field(description="the dates this version is in force")
+    title: Label = Field(description="the policy's name in Chinese and English")
     source: str = Field(description="the policy document this ruleset encodes")
     note: str | None = NOTE_FIELD
-    rounding: Rounding = Field(default_factory=Rounding)
+    rounding: Rounding = Field(default_factory=Rounding, description="rounding, declared once")
     lines: dict[Identifier, Label] = Field(default_factory=dict,
                                            description="product lines (业务种类)")
-    inputs: dict[Identifier, FieldSpec]
-    context: dict[Identifier, FieldSpec] = Field(default_factory=dict)
-    derived: dict[Identifier, Derived] = Field(default_factory=dict)
-    qualification: Qualification
-    scoring: Scoring | None = None
-    flags: list[FlagRule] = Field(default_factory=list)
-    ids: IdScheme | None = None
+    inputs: dict[Identifier, FieldSpec] = Field(description="what a client record gives")
+    context: dict[Identifier, FieldSpec] = Field(
+        default_factory=dict, description="values about the bureau, not the client (one per run)")
+    derived: dict[Identifier, Derived] = Field(
+        default_factory=dict, description="named values computed from inputs and context (D-3)")
+    qualification: Qualification = Field(description="who is a big client (D-1, D-2)")
+    scoring: Scoring | None = Field(None, description="tiers by weighted bands (D-5 … D-8)")
+    flags: list[FlagRule] = Field(default_factory=list,
+                                  description="warnings that travel with decisions (D-4)")
+    ids: IdScheme | None = Field(None, description="the client ID scheme (D-11)")
 
     @field_validator("version", mode="before")
     @classmethod

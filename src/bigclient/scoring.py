@@ -52,7 +52,8 @@ class Indicator(Model):
     enabled: bool = Field(True, description="false: declared but not scored (D-5 credit)")
     monotone: Literal["increasing", "decreasing", "none"] = Field(
         "increasing", description="increasing: a higher value never scores lower")
-    bands: list[Band] = Field(default_factory=list)
+    bands: list[Band] = Field(default_factory=list, description="band table: from ≤ value < "
+                              "to gives the band's score (D-6)")
     otherwise: Amount = Field(Decimal(0), description="score when the value is in no band")
     note: str | None = NOTE_FIELD
 
