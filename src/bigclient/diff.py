@@ -48,7 +48,8 @@ class Change:
     """One semantic change: what kind, where (YAML path in the new file), old and new value,
     and a sentence for policy staff in English and Chinese."""
 
-    kind: str
+    kind: str  # header effective rounding line input context derived combine criterion
+    #            threshold indicator weight band tier cutoff override flag ids label note other
     path: YamlPath
     old: Any
     new: Any
@@ -70,12 +71,6 @@ class Change:
         return {"kind": self.kind, "path": self.yaml_path, "line": self.line,
                 "old": _jsonable(self.old), "new": _jsonable(self.new),
                 "en": self.en, "zh": self.zh}
-
-
-KINDS = ("header", "effective", "rounding", "line", "input", "context", "derived", "combine",
-         "criterion", "threshold", "indicator", "weight", "band", "tier", "cutoff", "override",
-         "flag", "ids", "label", "note", "other")
-"""Every ``Change.kind``, in the order a report groups them."""
 
 
 def _jsonable(value: Any) -> Any:

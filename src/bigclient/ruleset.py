@@ -59,7 +59,8 @@ class Rounding(Model):
     """Rounding is declared once, here, for the whole ruleset."""
 
     score: Amount = Field(Decimal("0.01"), description="step the total score is rounded to")
-    money: Amount = Field(Decimal("0.01"), description="step money results are rounded to")
+    money: Amount = Field(Decimal("0.01"), description="step money results are rounded to "
+                         "(for money outputs such as incentives; tiers produce none)")
     mode: str = Field("half_up", description="half_up (四舍五入), half_even, down or up")
 
     @field_validator("mode")
