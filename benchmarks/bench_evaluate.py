@@ -128,7 +128,7 @@ def hand_written(row: dict[str, Any], bureau: Decimal) -> tuple[bool, str | None
 def simpleeval_runner(rs: bigclient.Ruleset) -> Callable[[dict[str, Any]], str | None]:
     from simpleeval import EvalWithCompoundTypes
 
-    from bigclient.expr import reference_functions
+    from bigclient.language.expr import reference_functions
 
     derived = [(n, e.reference_text, e.constants) for n, e in rs.derived]
     criteria = [(c.id, c.expr.reference_text, c.expr.constants)

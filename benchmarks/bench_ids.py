@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bigclient.ids import DEFAULT_SCHEME, ClientId, IdScheme
+from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 from bigclient.ledger import IdAllocator, SqliteLedger
 
 REGIONS = ("440507", "440511", "440513")

@@ -59,8 +59,8 @@ def stall(path: str) -> None:
     """Allocate through the real code path, but hang inside the transaction (to be killed)."""
     import time
 
-    from bigclient.ids import DEFAULT_SCHEME
     from bigclient.ledger import SqliteLedger
+    from bigclient.sections.ids.scheme import DEFAULT_SCHEME
 
     def make_id(n: int) -> object:
         sys.stdout.write(f"inside {n}\n")

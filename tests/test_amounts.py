@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bigclient.amounts import AmountError, format_amount, parse_amount, quantize
+from bigclient.language.amounts import AmountError, format_amount, parse_amount, quantize
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bigclient import analysis
-from bigclient.analysis import analyse, check_files, github_annotation
 from bigclient.codes import CODES
 from bigclient.errors import Problem, RulesetError
 from bigclient.ruleset import Ruleset, load_text
+from bigclient.workflow import analysis
+from bigclient.workflow.analysis import analyse, check_files, github_annotation
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "bigclient"

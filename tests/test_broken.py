@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from bigclient.analysis import check_files
 from bigclient.cli import main
 from bigclient.codes import CODES
 from bigclient.errors import RulesetError
 from bigclient.ruleset import load
+from bigclient.workflow.analysis import check_files
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 ROOT = BROKEN.parent.parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bigclient.casebook import CaseResult, run_folder, version_matches
+from bigclient.workflow.casebook import CaseResult, run_folder, version_matches
 from tests.conftest import RULESETS
 
 FOLDERS = sorted(p for p in RULESETS.iterdir() if (p / "cases").is_dir())

@@ -19,7 +19,7 @@ import pytest
 import bigclient
 from bigclient import Ruleset
 from bigclient.cli import main
-from bigclient.diff import Change, diff_rulesets, impact
+from bigclient.workflow.diff import Change, diff_rulesets, impact
 from tests.conftest import ROOT, RULESETS
 
 FOLDER = RULESETS / "shantou-postal"

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from simpleeval import EvalWithCompoundTypes
 
-from bigclient.expr import BOOL, NUMBER, TEXT, ExprError, Ty, compile_expr, reference_functions
+from bigclient.language.expr import (
+    BOOL,
+    NUMBER,
+    TEXT,
+    ExprError,
+    Ty,
+    compile_expr,
+    reference_functions,
+)
 
 NAMES: dict[str, Ty] = {
     "x": NUMBER, "y": NUMBER, "z": NUMBER, "flag": BOOL, "name": TEXT,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from bigclient._cli_id import add_id_commands
+from bigclient.cli.id import add_id_commands
 from bigclient.errors import (
     InvalidChecksum,
     InvalidComponent,
@@ -21,7 +21,7 @@ from bigclient.errors import (
     InvalidLength,
     UnknownRegion,
 )
-from bigclient.ids import (
+from bigclient.sections.ids.scheme import (
     DEFAULT_SCHEME,
     PROVINCE_CODES,
     ClientId,
@@ -445,7 +445,7 @@ def test_cli_ruleset_without_ids(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @settings(max_examples=400, deadline=None)
 def test_fast_and_careful_paths_agree(text: str) -> None:
     """The regex fast path accepts exactly what the character-by-character reader accepts."""
-    from bigclient.ids import _compact
+    from bigclient.sections.ids.scheme import _compact
 
     for scheme in (DEFAULT_SCHEME, CHECKED):
         raw = text.strip()

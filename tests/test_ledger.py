@@ -24,7 +24,6 @@ from bigclient.errors import (
     StoreError,
     UnknownRegion,
 )
-from bigclient.ids import DEFAULT_SCHEME, ClientId, IdScheme
 from bigclient.ledger import (
     IdAllocator,
     KeyConflict,
@@ -32,6 +31,7 @@ from bigclient.ledger import (
     SqliteLedger,
     UnknownHeadquarters,
 )
+from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 from tests import _ledger_workers as workers
 
 SHANTOU = IdScheme.model_validate({"segments": [

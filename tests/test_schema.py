@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bigclient.cli import main
-from bigclient.schema import ruleset_json_schema, schema_text
+from bigclient.workflow.schema import ruleset_json_schema, schema_text
 from tests.conftest import ROOT, RULESETS
 
 COMMITTED = ROOT / "schema" / "ruleset.schema.json"

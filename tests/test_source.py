@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bigclient.errors import RulesetError
-from bigclient.source import parse_text
+from bigclient.language.source import parse_text
 
 
 def problems(text: str) -> list[str]:

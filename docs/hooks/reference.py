@@ -74,7 +74,7 @@ def _is_model(ann: Any) -> bool:
 
 def _special(ann: Any) -> str | None:
     """The names policy staff see for the shared value kinds (amount, name, id)."""
-    from bigclient import _common
+    from bigclient.language import common as _common
 
     for name, kind in (("Amount", "[amount](#amount)"), ("Identifier", "[name](#name)"),
                        ("Slug", "[id](#id)")):
@@ -233,7 +233,7 @@ def _example_blocks() -> dict[str, str]:
 
 
 def ruleset_page() -> str:
-    from bigclient import _common
+    from bigclient.language import common as _common
     from bigclient.ruleset import RulesetSpec
 
     order, where = _walk(RulesetSpec)

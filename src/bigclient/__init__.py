@@ -3,9 +3,8 @@
 The public face: every name a host service uses is re-exported here.
 """
 
-from .amounts import parse_amount
-from .decision import Decision
-from .errors import (
+from bigclient.decision import Decision
+from bigclient.errors import (
     BigClientError,
     EvaluationError,
     ExhaustedError,
@@ -20,11 +19,12 @@ from .errors import (
     StoreError,
     UnknownRegion,
 )
-from .ids import ClientId, IdScheme
-from .ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
-from .ledger.sqlite import SqliteLedger
-from .registry import Registry, RegistryError
-from .ruleset import Ruleset, load, load_text
+from bigclient.language.amounts import parse_amount
+from bigclient.ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
+from bigclient.ledger.sqlite import SqliteLedger
+from bigclient.ruleset import Ruleset, load, load_text
+from bigclient.sections.ids.scheme import ClientId, IdScheme
+from bigclient.workflow.registry import Registry, RegistryError
 
 __version__ = "0.1.0"
 

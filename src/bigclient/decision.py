@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .amounts import describe_amount, format_amount
+from bigclient.language.amounts import describe_amount, format_amount
 
 if TYPE_CHECKING:
-    from .ruleset import Ruleset
-    from .scoring import IndicatorResult, Override
+    from bigclient.ruleset import Ruleset
+    from bigclient.sections.scoring.model import IndicatorResult, Override
 
 _WORDS = {
     "en": {"qualified": "Big client", "not_qualified": "Not a big client", "yes": "yes",

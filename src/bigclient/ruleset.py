@@ -20,7 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from ._common import (
+from bigclient.decision import Decision
+from bigclient.errors import EvaluationError, InputError, Problem, RulesetError
+from bigclient.language.amounts import ROUNDING_MODES
+from bigclient.language.common import (
     ID_FIELD,
     LABEL_FIELD,
     NOTE_FIELD,
@@ -31,15 +34,16 @@ from ._common import (
     Model,
     Slug,
 )
-from .amounts import ROUNDING_MODES
-from .decision import Decision
-from .errors import EvaluationError, InputError, Problem, RulesetError
-from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
-from .ids import IdScheme
-from .inputs import FieldSpec, RecordReader, converter, field_type, make_model
-from .qualification import CompiledQualification, Qualification, compile_qualification
-from .scoring import CompiledScoring, Scoring, compile_scoring
-from .source import Located, YamlPath, parse_text, read_file
+from bigclient.language.expr import Compiled, ExprError, Ty, _suggest, compile_expr
+from bigclient.language.fields import FieldSpec, RecordReader, converter, field_type, make_model
+from bigclient.language.source import Located, YamlPath, parse_text, read_file
+from bigclient.sections.ids.scheme import IdScheme
+from bigclient.sections.qualification.model import (
+    CompiledQualification,
+    Qualification,
+    compile_qualification,
+)
+from bigclient.sections.scoring.model import CompiledScoring, Scoring, compile_scoring
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 

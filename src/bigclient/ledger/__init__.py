@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ..errors import ExhaustedError, InputError, InvalidComponent, InvalidId, StoreError
-from ..ids import DEFAULT_SCHEME, ClientId, IdScheme
+from bigclient.errors import ExhaustedError, InputError, InvalidComponent, InvalidId, StoreError
+from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 
 __all__ = [
     "Allocation",

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
-from ..errors import ExhaustedError, StoreError
-from ..ids import ClientId
+from bigclient.errors import ExhaustedError, StoreError
+from bigclient.sections.ids.scheme import ClientId
+
 from . import Allocation, KeyConflict, MakeId, UnknownHeadquarters
 
 # Counter table and its key column per kind of allocation (fixed names, never user text).

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .diff import Change, Impact, _dates, _header, _v
-from .ruleset import Ruleset
+from bigclient.ruleset import Ruleset
+from bigclient.workflow.diff import Change, Impact, _dates, _header, _v
 
 _CSS = """
 body{font-family:"Noto Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;

@@ -18,7 +18,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Problem, RulesetError
+from bigclient.errors import Problem, RulesetError
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64

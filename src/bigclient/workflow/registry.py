@@ -13,9 +13,9 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from .errors import BigClientError, RulesetError
-from .expr import _suggest
-from .ruleset import SEMVER, Ruleset, load, version_files, version_key
+from bigclient.errors import BigClientError, RulesetError
+from bigclient.language.expr import _suggest
+from bigclient.ruleset import SEMVER, Ruleset, load, version_files, version_key
 
 
 class RegistryError(BigClientError, LookupError):

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import BigClientError, InputError, Problem, RulesetError
-from .ruleset import load
-from .source import read_file
+from bigclient.errors import BigClientError, InputError, Problem, RulesetError
+from bigclient.language.source import read_file
+from bigclient.ruleset import load
 
 OUTPUT_COLUMNS = ("row", "client_id", "name", "qualified", "criteria", "score", "computed_tier",
                   "tier", "flags", "error")
@@ -203,7 +203,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def _ruleset_files(paths: Sequence[str]) -> list[Path]:
     """Expand folders into their version files (recursively for a folder of rulesets)."""
-    from .ruleset import version_files
+    from bigclient.ruleset import version_files
 
     files: list[Path] = []
     for raw in paths:
@@ -226,7 +226,7 @@ def _ruleset_files(paths: Sequence[str]) -> list[Path]:
 
 
 def _print_problems(problems: Sequence[Problem], fmt: str) -> None:
-    from .analysis import github_annotation
+    from bigclient.workflow.analysis import github_annotation
 
     if fmt == "json":
         print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
@@ -239,7 +239,7 @@ def _print_problems(problems: Sequence[Problem], fmt: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .analysis import check_files
+    from bigclient.workflow.analysis import check_files
 
     files = _ruleset_files(args.paths)
     problems = check_files(files)
@@ -256,7 +256,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .casebook import run_folder
+    from bigclient.workflow.casebook import run_folder
 
     folders: list[Path] = []
     for raw in args.paths:
@@ -344,9 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub: Any) -> None:
     """Commands that live beside their domain module (ids, diff, schema)."""
-    from ._cli_id import add_id_commands
-    from .diff import add_diff_command
-    from .schema import add_schema_command
+    from bigclient.cli.id import add_id_commands
+    from bigclient.workflow.diff import add_diff_command
+    from bigclient.workflow.schema import add_schema_command
 
     add_id_commands(sub)
     add_diff_command(sub)

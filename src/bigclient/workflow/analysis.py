@@ -29,13 +29,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .amounts import ROUNDING_MODES, describe_amount, format_amount
-from .errors import Problem, RulesetError
-from .expr import _preprocess
-from .inputs import FieldSpec
-from .ruleset import Ruleset, load, version_key
-from .scoring import Band, Indicator
-from .source import YamlPath
+from bigclient.errors import Problem, RulesetError
+from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
+from bigclient.language.expr import _preprocess
+from bigclient.language.fields import FieldSpec
+from bigclient.language.source import YamlPath
+from bigclient.ruleset import Ruleset, load, version_key
+from bigclient.sections.scoring.model import Band, Indicator
 
 INF = Decimal("Infinity")
 NEG_INF = Decimal("-Infinity")

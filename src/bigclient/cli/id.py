@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any
 
-from .errors import BigClientError
-from .ids import DEFAULT_SCHEME, ClientId, IdScheme
+from bigclient.errors import BigClientError
+from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 
 DEFAULT_LEDGER = "./bigclient.db"
 
@@ -53,7 +53,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         scheme = _scheme(args.ruleset)
         ledger = None
         if args.ledger:
-            from .ledger import SqliteLedger
+            from bigclient.ledger import SqliteLedger
             ledger = SqliteLedger(args.ledger, create=False)
     except BigClientError as exc:
         print(f"bigclient: {exc}", file=sys.stderr)
@@ -89,7 +89,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _allocate(args: argparse.Namespace, branch: bool) -> int:
-    from .ledger import IdAllocator, SqliteLedger
+    from bigclient.ledger import IdAllocator, SqliteLedger
 
     try:
         scheme = _scheme(args.ruleset)

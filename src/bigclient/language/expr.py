@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .amounts import parse_amount
+from bigclient.language.amounts import parse_amount
 
 MAX_LENGTH = 2000
 MAX_NODES = 400

@@ -23,9 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import BigClientError
-from .registry import in_force
-from .ruleset import SEMVER, Ruleset, load, version_files
+from bigclient.errors import BigClientError
+from bigclient.ruleset import SEMVER, Ruleset, load, version_files
+from bigclient.workflow.registry import in_force
 
 YamlPath = tuple[str | int, ...]
 
@@ -800,7 +800,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def resolve(ref: str) -> Ruleset:
     """A ruleset file, a folder (newest), ``folder@1.1.0`` or ``folder@2009-06-30``."""
-    from .cli import UsageError
+    from bigclient.cli import UsageError
 
     path = Path(ref)
     if path.is_file():
@@ -836,8 +836,8 @@ def resolve(ref: str) -> Ruleset:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """``bigclient diff``: the changes, and with --input the impact; exit 0."""
-    from .cli import UsageError, _load_context, read_records
-    from .report import render_html
+    from bigclient.cli import UsageError, _load_context, read_records
+    from bigclient.workflow.report import render_html
 
     old, new = resolve(args.old), resolve(args.new)
     changes = diff_rulesets(old, new)

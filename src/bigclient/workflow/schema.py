@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .ruleset import RulesetSpec
+from bigclient.ruleset import RulesetSpec
 
 SCHEMA_ID = "https://bigclient.invalid/schema/ruleset.schema.json"
 """A stable identifier (not fetched): editors refer to the file by relative path."""

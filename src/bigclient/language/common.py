@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from .amounts import AmountError, parse_amount
+from bigclient.language.amounts import AmountError, parse_amount
 
 
 def _amount(value: Any) -> Decimal:

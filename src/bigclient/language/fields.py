@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from ._common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
-from .amounts import parse_amount
-from .errors import InputError
-from .expr import Ty, _suggest
+from bigclient.errors import InputError
+from bigclient.language.amounts import parse_amount
+from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
+from bigclient.language.expr import Ty, _suggest
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 

@@ -10,10 +10,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ._common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
-from .errors import Problem
-from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
-from .source import Located, YamlPath
+from bigclient.errors import Problem
+from bigclient.language.common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
+from bigclient.language.expr import Compiled, ExprError, Ty, _suggest, compile_expr
+from bigclient.language.source import Located, YamlPath
 
 
 class PerLine(Model):

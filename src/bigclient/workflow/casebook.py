@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .amounts import AmountError, format_amount, parse_amount
-from .errors import BigClientError, Problem, RulesetError
-from .ruleset import Ruleset, load, version_files, version_key
-from .source import Located, read_file
+from bigclient.errors import BigClientError, Problem, RulesetError
+from bigclient.language.amounts import AmountError, format_amount, parse_amount
+from bigclient.language.source import Located, read_file
+from bigclient.ruleset import Ruleset, load, version_files, version_key
 
 EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route",
               "error")

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import (
+from bigclient.errors import (
     InvalidChecksum,
     InvalidComponent,
     InvalidFormat,

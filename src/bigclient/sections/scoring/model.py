@@ -17,11 +17,20 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
-from ._common import ID_FIELD, LABEL_FIELD, NOTE_FIELD, RULE_FIELD, Amount, Label, Model, Slug
-from .amounts import ROUNDING_MODES, describe_amount, format_amount
-from .errors import InputError, Problem
-from .expr import Compiled, ExprError, Ty, compile_expr
-from .source import Located, YamlPath
+from bigclient.errors import InputError, Problem
+from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
+from bigclient.language.common import (
+    ID_FIELD,
+    LABEL_FIELD,
+    NOTE_FIELD,
+    RULE_FIELD,
+    Amount,
+    Label,
+    Model,
+    Slug,
+)
+from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr
+from bigclient.language.source import Located, YamlPath
 
 HUNDRED = Decimal(100)
 
