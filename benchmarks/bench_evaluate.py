@@ -132,16 +132,16 @@ def simpleeval_runner(rs: bigclient.Ruleset) -> Callable[[dict[str, Any]], str |
 
     derived = [(n, e.reference_text, e.constants) for n, e in rs.derived]
     criteria = [(c.id, c.expr.reference_text, c.expr.constants)
-                for c in rs.qualification.criteria if c.expr is not None]
-    table = next(c for c in rs.qualification.criteria if c.expr is None)
-    assert rs.scoring is not None
-    indicators = [(i, i.expr.reference_text, i.expr.constants) for i in rs.scoring.enabled
+                for c in rs.section("qualification").criteria if c.expr is not None]
+    table = next(c for c in rs.section("qualification").criteria if c.expr is None)
+    assert rs.section("scoring") is not None
+    indicators = [(i, i.expr.reference_text, i.expr.constants) for i in rs.section("scoring").enabled
                   if i.expr is not None]
     ctx = rs.read_context({"bureau_revenue": BUREAU})
     functions = reference_functions()
 
     def run(row: dict[str, Any]) -> str | None:
-        env = rs._inputs.read(row)  # same input conversion as bigclient
+        env = rs.read_client(row)  # same input conversion as bigclient
         env.update(ctx)
         for name, text, consts in derived:
             env[name] = EvalWithCompoundTypes(names={**env, **consts},
@@ -164,8 +164,8 @@ def simpleeval_runner(rs: bigclient.Ruleset) -> Callable[[dict[str, Any]], str |
                                                                     or value < band.to):
                     score = band.score
             total += ind.weight * score
-        assert rs.scoring is not None
-        return rs.scoring.tier_of(total.quantize(D("0.01"))) if qualified else None
+        assert rs.section("scoring") is not None
+        return rs.section("scoring").tier_of(total.quantize(D("0.01"))) if qualified else None
 
     return run
 

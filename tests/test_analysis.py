@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bigclient.codes import CODES
 from bigclient.errors import Problem, RulesetError
 from bigclient.ruleset import Ruleset, load_text
-from bigclient.workflow import analysis
+from bigclient.sections.scoring import checks as scoring_checks
 from bigclient.workflow.analysis import analyse, check_files, github_annotation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ def test_division_guard_with_and_short_circuit() -> None:
 
 def test_tier_check_falls_back_to_intervals_when_totals_are_many(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analysis, "ENUMERATION_LIMIT", 3)
+    monkeypatch.setattr(scoring_checks, "ENUMERATION_LIMIT", 3)
     problems = analyse(_shantou())  # exact values unknown: no note on exact cut-offs
     assert "BC225" not in _codes(problems) and "BC224" not in _codes(problems)
     # with intervals only (0 to 100), a tier squeezed between 89 and 90 cannot be seen

@@ -19,7 +19,8 @@ import pytest
 import bigclient
 from bigclient import Ruleset
 from bigclient.cli import main
-from bigclient.workflow.diff import Change, diff_rulesets, impact
+from bigclient.workflow.diff import Change, diff_rulesets
+from bigclient.workflow.impact import impact
 from tests.conftest import ROOT, RULESETS
 
 FOLDER = RULESETS / "shantou-postal"
@@ -223,7 +224,7 @@ def test_every_kind_of_policy_change_is_named(old: Ruleset) -> None:
 
 def test_impact_matches_the_plain_model(old: Ruleset, new: Ruleset,
                                         expected: dict[str, object]) -> None:
-    from bigclient.cli import read_records
+    from bigclient.tables import read_records
 
     imp = impact(old, new, read_records(CLIENTS), {"bureau_revenue": "2亿"})
     assert imp.evaluated == 1000 and imp.bad_rows == []

@@ -55,7 +55,7 @@ def test_every_finding_code_is_documented(site: Path) -> None:
 
 
 def test_every_ruleset_key_is_documented(site: Path) -> None:
-    from bigclient.ruleset import RulesetSpec
+    from bigclient.spec import RulesetSpec
 
     text = _text(site / "reference" / "ruleset" / "index.html")
     keys = [f.alias or name for name, f in RulesetSpec.model_fields.items()]

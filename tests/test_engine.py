@@ -43,8 +43,8 @@ FAST = settings(max_examples=150, deadline=None,
 
 def rank(rs: Ruleset, tier: str | None) -> int:
     """Higher is better; not a big client is lowest."""
-    assert rs.scoring is not None
-    return len(rs.scoring.tiers) - rs.scoring.rank(tier)
+    assert rs.section("scoring") is not None
+    return len(rs.section("scoring").tiers) - rs.section("scoring").rank(tier)
 
 
 # -- properties ---------------------------------------------------------------------
@@ -98,8 +98,8 @@ def test_four_lines_summing_to_100000_score_the_100000_band(shantou: Ruleset,
 
 
 def _bands(rs: Ruleset, indicator: str) -> list[Any]:
-    assert rs.scoring is not None
-    ind = next(i for i in rs.scoring.indicators if i.spec.id == indicator)
+    assert rs.section("scoring") is not None
+    ind = next(i for i in rs.section("scoring").indicators if i.spec.id == indicator)
     return list(ind.bands)
 
 
@@ -134,7 +134,7 @@ def test_every_share_band_includes_its_lower_bound(shantou: Ruleset) -> None:
 def test_tier_cut_offs_include_their_bound(shantou: Ruleset) -> None:
     """D-7: each lower bound included. Exact cut-offs are unreachable through Shantou's bands,
     so the tier function is checked directly at and just under every cut-off."""
-    scoring = shantou.scoring
+    scoring = shantou.section("scoring")
     assert scoring is not None
     tiers = [(t.min, t.id) for t in scoring.spec.tiers]
     assert [t for _, t in tiers] == ["diamond", "gold", "silver", "general"]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from bigclient.cli.id import add_id_commands
+from bigclient.cli.id import add_command as add_id_commands
 from bigclient.errors import (
     InvalidChecksum,
     InvalidComponent,

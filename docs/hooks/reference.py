@@ -2,7 +2,7 @@
 
 Nothing here is copied by hand. Each build reads:
 
-- ``bigclient.ruleset.RulesetSpec`` and every model nested in it -> ``reference/ruleset.md``
+- ``bigclient.spec.RulesetSpec`` and every model nested in it -> ``reference/ruleset.md``
 - ``bigclient.codes.CODES`` (or, if that module is missing, the ``code="BC…"`` literals
   in ``src/bigclient``) -> ``reference/codes.md``
 - ``bigclient.cli.build_parser()`` -> ``reference/cli.md``
@@ -234,7 +234,7 @@ def _example_blocks() -> dict[str, str]:
 
 def ruleset_page() -> str:
     from bigclient.language import common as _common
-    from bigclient.ruleset import RulesetSpec
+    from bigclient.spec import RulesetSpec
 
     order, where = _walk(RulesetSpec)
     examples = _example_blocks()

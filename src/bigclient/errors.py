@@ -136,3 +136,7 @@ class StoreError(BigClientError):
 
 class ExhaustedError(StoreError):
     """No more sequence numbers (99,999 clients per region) or branches (999 per client)."""
+
+
+class UsageError(BigClientError):
+    """A command was given something it cannot use (a missing file, a bad option): exit 2."""

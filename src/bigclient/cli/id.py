@@ -124,7 +124,7 @@ def cmd_branch(args: argparse.Namespace) -> int:
     return _allocate(args, branch=True)
 
 
-def add_id_commands(subparsers: Any) -> None:
+def add_command(subparsers: Any) -> None:
     """Add ``id parse|new|branch`` to the ``bigclient`` command."""
     p = subparsers.add_parser("id", help="parse and allocate big-client IDs (D-11)",
                               description="Parse and allocate big-client IDs (D-11, D-12).")

@@ -111,7 +111,7 @@ Segment = tuple[int, int, int, int]
 """(start, end) of a constant's name in the prepared text, and of the literal in the original."""
 
 
-def _preprocess(text: str) -> tuple[str, dict[str, Decimal], list[Segment]]:
+def preprocess(text: str) -> tuple[str, dict[str, Decimal], list[Segment]]:
     """Replace numeric literals (outside quotes) by names bound to exact Decimals.
 
     Also returns where each replacement sits in both texts, so the analyser can point at
@@ -155,7 +155,7 @@ def _is_amount(text: str) -> bool:
     return True
 
 
-def _suggest(name: str, known: Sequence[str]) -> str:
+def suggest(name: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
@@ -181,7 +181,7 @@ class _Checker:
                 if node.id in FUNCTIONS:
                     raise ExprError(f"'{node.id}' is a function; call it like {node.id}(...)")
                 raise ExprError(f"unknown name '{node.id}'",
-                                _suggest(node.id, [*self.names, *FUNCTIONS])
+                                suggest(node.id, [*self.names, *FUNCTIONS])
                                 or "declare it under inputs, context or derived first")
             self.used.add(node.id)
             return self.names[node.id]
@@ -230,7 +230,7 @@ class _Checker:
                 raise ExprError("a line must be named in quotes, like revenue_month['savings']")
             if base.keys and key.value not in base.keys:
                 raise ExprError(f"'{key.value}' is not a line of {base.name or 'this table'}",
-                                _suggest(key.value, base.keys)
+                                suggest(key.value, base.keys)
                                 or "lines are: " + ", ".join(base.keys))
             return NUMBER
         if isinstance(node, ast.Tuple | ast.List):
@@ -292,7 +292,7 @@ class _Checker:
         if (ty.kind == "text" and ty.keys and isinstance(node, ast.Constant)
                 and isinstance(node.value, str) and node.value not in ty.keys):
             raise ExprError(f"'{node.value}' is not one of the values of {ty.name}",
-                            _suggest(node.value, ty.keys)
+                            suggest(node.value, ty.keys)
                             or "allowed: " + ", ".join(ty.keys), code="BC303")
 
     def _call(self, node: ast.Call) -> Ty:
@@ -302,7 +302,7 @@ class _Checker:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
             raise ExprError(f"'{name}' is not a function rulesets may call",
-                            _suggest(name, list(FUNCTIONS))
+                            suggest(name, list(FUNCTIONS))
                             or "available: " + "; ".join(h for _, h in FUNCTIONS.values()),
                             code="BC302")
         if node.keywords:
@@ -354,7 +354,7 @@ def compile_expr(text: Any, names: Mapping[str, Ty], want: str | None = None) ->
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters",
                         "split it into named derived values", code="BC304")
-    prepared, constants, _ = _preprocess(text.strip())
+    prepared, constants, _ = preprocess(text.strip())
     try:
         tree = ast.parse(prepared, mode="eval")
     except SyntaxError as exc:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from bigclient.errors import InputError
 from bigclient.language.amounts import parse_amount
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
-from bigclient.language.expr import Ty, _suggest
+from bigclient.language.expr import Ty, suggest
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 
@@ -168,7 +168,7 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
         out = dict.fromkeys(lines, zero)
         for key, amount in value.items():
             if key not in line_set:
-                hint = _suggest(str(key), lines) or "lines are: " + ", ".join(lines)
+                hint = suggest(str(key), lines) or "lines are: " + ", ".join(lines)
                 raise ValueError(f"'{key}' is not a product line; {hint}")
             if amount is None or amount == "":
                 continue

@@ -1,1 +1,16 @@
-"""sections"""
+"""The sections of a ruleset file, in file order. Adding a section means adding a room
+here (see ``docs/architecture.md``): the ruleset, ``validate``, ``diff``, ``explain`` and
+the docs generator all iterate over ``SECTIONS``."""
+
+from __future__ import annotations
+
+from bigclient.sections import derived, flags, ids, qualification, scoring
+from bigclient.sections.base import Section
+
+SECTIONS: tuple[Section, ...] = (
+    derived.SECTION,
+    qualification.SECTION,
+    scoring.SECTION,
+    flags.SECTION,
+    ids.SECTION,
+)

@@ -14,8 +14,9 @@ import threading
 from pathlib import Path
 
 from bigclient.errors import BigClientError, RulesetError
-from bigclient.language.expr import _suggest
-from bigclient.ruleset import SEMVER, Ruleset, load, version_files, version_key
+from bigclient.language.expr import suggest
+from bigclient.ruleset import Ruleset, load, version_files, version_key
+from bigclient.spec import SEMVER
 
 
 class RegistryError(BigClientError, LookupError):
@@ -85,7 +86,7 @@ class Registry:
         index = self._index()
         if ruleset_id not in index:
             known = list(index)
-            hint = _suggest(ruleset_id, known)
+            hint = suggest(ruleset_id, known)
             raise RegistryError(f"no ruleset '{ruleset_id}' in {self.root}"
                                 + (f"; {hint}" if hint else "")
                                 + (f" (known: {', '.join(known)})" if known else

@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from bigclient.language.words import say
 from bigclient.ruleset import Ruleset
-from bigclient.workflow.diff import Change, Impact, _dates, _header, _v
+from bigclient.workflow.diff import Change
+from bigclient.workflow.impact import Impact, dates, heading
 
 _CSS = """
 body{font-family:"Noto Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
@@ -95,10 +97,11 @@ _TIER_COLOURS = ("#3b5bdb", "#e0a800", "#8f9ba8", "#69a86f", "#ae3ec9", "#f76707
 
 
 def _cutoffs(rs: Ruleset) -> str:
-    if rs.spec.scoring is None:
+    scoring = rs.section("scoring")
+    if scoring is None:
         return "—"
-    return " · ".join(f"{t.label.zh} {t.label.en} ≥ {_v(t.min, 'en')}"
-                      for t in sorted(rs.spec.scoring.tiers, key=lambda t: -t.min))
+    return " · ".join(f"{t.label.zh} {t.label.en} ≥ {say(t.min, 'en')}"
+                      for t in sorted(scoring.spec.tiers, key=lambda t: -t.min))
 
 
 def histogram_svg(imp: Impact, old: Ruleset, new: Ruleset, width: int = 10) -> str:
@@ -170,12 +173,12 @@ def histogram_svg(imp: Impact, old: Ruleset, new: Ruleset, width: int = 10) -> s
 def render_html(old: Ruleset, new: Ruleset, changes: list[Change], imp: Impact | None,
                 input_name: str = "", generated: str = "") -> str:
     """A self-contained page (inline CSS and SVG, no scripts) for policy staff."""
-    title = f"规则变更报告 Ruleset change report — {_header(old, new)}"
+    title = f"规则变更报告 Ruleset change report — {heading(old, new)}"
     body: list[str] = [
         "<h1>规则变更报告 <small>Ruleset change report</small></h1>",
         f'<p class="sub">{_e(new.title.zh)} · {_e(new.title.en)}<br>'
-        f"<b>{_e(old.id)} {_e(old.version)}</b> ({_e(_dates(old))}) → "
-        f"<b>{_e(new.id)} {_e(new.version)}</b> ({_e(_dates(new))})"
+        f"<b>{_e(old.id)} {_e(old.version)}</b> ({_e(dates(old))}) → "
+        f"<b>{_e(new.id)} {_e(new.version)}</b> ({_e(dates(new))})"
         + (f"<br>客户文件 Client file: <code>{_e(input_name)}</code>" if input_name else "")
         + "</p>"]
     cards = [(len(changes), "规则变更 rule changes")]
@@ -253,11 +256,11 @@ def _impact_html(imp: Impact, old: Ruleset, new: Ruleset) -> list[str]:
         rows = "".join(
             f"<tr><td class=\"n\">{m.row}</td><td>{_e(m.client_id)}</td><td>{_e(m.name)}</td>"
             f"<td>{_e(imp.label(m.old_tier, 'zh'))} <small>{_e(imp.label(m.old_tier))}</small>"
-            f"</td><td class=\"n\">{_e(_v(m.old_score, 'en'))}</td>"
+            f"</td><td class=\"n\">{_e(say(m.old_score, 'en'))}</td>"
             f"<td class=\"{'up' if imp.rank(m.new_tier) < imp.rank(m.old_tier) else 'down'}\">"
             f"{'▲' if imp.rank(m.new_tier) < imp.rank(m.old_tier) else '▼'} "
             f"{_e(imp.label(m.new_tier, 'zh'))} <small>{_e(imp.label(m.new_tier))}</small></td>"
-            f"<td class=\"n\">{_e(_v(m.new_score, 'en'))}</td></tr>" for m in imp.movers)
+            f"<td class=\"n\">{_e(say(m.new_score, 'en'))}</td></tr>" for m in imp.movers)
         out.append("<table><tr><th>行 row</th><th>客户编号 client id</th><th>名称 name</th>"
                    f"<th>原级别 tier ({_e(old.version)})</th><th>原得分 score</th>"
                    f"<th>新级别 tier ({_e(new.version)})</th><th>新得分 score</th></tr>"

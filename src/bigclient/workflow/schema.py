@@ -10,13 +10,10 @@ still ``bigclient validate``'s job.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from bigclient.ruleset import RulesetSpec
+from bigclient.spec import RulesetSpec
 
 SCHEMA_ID = "https://bigclient.invalid/schema/ruleset.schema.json"
 """A stable identifier (not fetched): editors refer to the file by relative path."""
@@ -38,23 +35,3 @@ def ruleset_json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The schema as the committed file holds it (stable key order, trailing newline)."""
     return json.dumps(ruleset_json_schema(), ensure_ascii=False, indent=2) + "\n"
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    text = schema_text()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"schema written to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def add_schema_command(subparsers: Any) -> None:
-    """Plugged into ``bigclient`` by cli.py."""
-    p = subparsers.add_parser("schema", help="print the JSON Schema of a ruleset file",
-                              description="The JSON Schema of a ruleset file, for editors. "
-                              "Point a YAML editor at it with a first line such as "
-                              "'# yaml-language-server: $schema=../../schema/ruleset.schema.json'.")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of the screen")
-    p.set_defaults(func=cmd_schema)

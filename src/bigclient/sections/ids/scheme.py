@@ -15,16 +15,13 @@ import string
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -51,216 +48,18 @@ __all__ = [
     "region_code",
 ]
 
-PROVINCE_CODES: frozenset[str] = frozenset(
-    f"{n:02d}"
-    for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
-              *range(50, 55), *range(61, 66), 71, 81, 82)
+from bigclient.sections.ids.segments import (
+    DIGITS,
+    PROVINCE_CODES,
+    PROVINCE_TEXT,
+    Layout,
+    Segment,
+    SegmentLabel,
+    digits_span,
+    mod11_2_check_char,
+    mod11_2_is_valid,
+    region_code,
 )
-"""First two digits of every GB/T 2260 division code: the province-level units."""
-
-_PROVINCE_TEXT = "11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82"
-_DIGITS = frozenset("0123456789")
-MAX_WIDTH = 9  # a sequence or branch layer wider than this is a typo, not a policy
-
-
-# -- ISO 7064 MOD 11-2 ------------------------------------------------------------------
-
-
-def mod11_2_check_char(digits: str) -> str:
-    """The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') for a string of digits.
-
-    Pure system, modulus 11, radix 2 (the scheme of the resident ID number): it detects
-    every single-character substitution and every swap of two adjacent characters.
-    """
-    p = 0
-    for ch in digits:
-        if ch not in _DIGITS:
-            raise ValueError(f"MOD 11-2 is computed over digits only, found {ch!r}")
-        p = ((p + ord(ch) - 48) * 2) % 11
-    c = (12 - p) % 11
-    return "X" if c == 10 else chr(48 + c)
-
-
-def mod11_2_is_valid(text: str) -> bool:
-    """True when the last character of ``text`` is the MOD 11-2 check of the others."""
-    if len(text) < 2 or any(ch not in _DIGITS for ch in text[:-1]):
-        return False
-    return mod11_2_check_char(text[:-1]) == text[-1].upper()
-
-
-# -- the ids: section --------------------------------------------------------------------
-
-
-def region_code(value: Any) -> str:
-    """A GB/T 2260 division code as 6-digit text, whatever YAML or a caller made of it.
-
-    Accepts ``440507`` (int) and ``"440507"``; refuses anything that is not six digits
-    whose first two are a province-level code. Raises ``ValueError`` with a plain message.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"a division code is 6 digits like 440507, found {value!r}")
-    if isinstance(value, int):
-        if not 0 <= value <= 999_999:
-            raise ValueError(f"a division code is 6 digits like 440507, found {value}")
-        if value < 100_000:
-            raise ValueError(
-                f"division code {value} has fewer than 6 digits; if it was written with "
-                "leading zeros, YAML may have read it as a (possibly octal) number: "
-                "put the code in quotes, e.g. '001234'")
-        text = str(value)
-    else:
-        text = value.strip()
-        if len(text) != 6 or any(ch not in _DIGITS for ch in text):
-            raise ValueError(f"a division code is 6 digits like 440507, found {value!r}")
-    if text[:2] not in PROVINCE_CODES:
-        raise ValueError(
-            f"{text} is not a GB/T 2260 division code: its first two digits ({text[:2]}) "
-            f"are not a province-level code ({_PROVINCE_TEXT})")
-    return text
-
-
-def _whole_number(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, found {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip() and all(c in _DIGITS for c in value.strip()):
-        return int(value.strip())
-    raise ValueError(f"expected a whole number, found {value!r}")
-
-
-RegionCode = Annotated[str, BeforeValidator(region_code), WithJsonSchema({
-    "anyOf": [{"type": "integer", "minimum": 110000, "maximum": 829999},
-              {"type": "string", "pattern": "^[1-8][0-9]{5}$"}],
-    "description": "a GB/T 2260 division code, e.g. 440507 (quote codes with leading zeros)",
-})]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number), WithJsonSchema({"type": "integer"})]
-
-
-class SegmentLabel(BaseModel):
-    """What policy staff call the layer, in Chinese and English."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    zh: str = Field(min_length=1, description="Chinese label (中文名称)")
-    en: str = Field(min_length=1, description="English label")
-
-
-class Segment(BaseModel):
-    """One layer of the ID: the division code, the client sequence or the branch number."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-                      description="the layer's name, used in 'display'")
-    kind: Literal["region", "sequence", "branch"] = Field(
-        description="region (行政区划代码), sequence (客户顺序号) or branch (分支机构顺序号)")
-    width: WholeNumber = Field(description="number of digits")
-    label: SegmentLabel | None = Field(None, description="the layer's name in zh and en")
-    allowed: tuple[RegionCode, ...] | None = Field(
-        None, description="region only: the division codes this policy may allocate in")
-    start: WholeNumber | None = Field(
-        None, description="sequence only: the first sequence number (default 1)")
-    headquarters: WholeNumber | None = Field(
-        None, description="branch only: the number of the headquarters itself (default 0)")
-
-    @field_validator("width")
-    @classmethod
-    def _width(cls, v: int, info: ValidationInfo) -> int:
-        kind = info.data.get("kind")
-        if kind == "region" and v != 6:
-            raise ValueError(f"a region layer is a GB/T 2260 division code: width 6, found {v}")
-        if not 1 <= v <= MAX_WIDTH:
-            raise ValueError(f"width must be a whole number from 1 to {MAX_WIDTH}, found {v}")
-        return v
-
-    @field_validator("allowed")
-    @classmethod
-    def _allowed(cls, v: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
-        if v is None:
-            return v
-        if info.data.get("kind", "region") != "region":
-            raise ValueError("'allowed' lists division codes, so it belongs to the region layer")
-        if not v:
-            raise ValueError("'allowed' is empty: list at least one division code, or leave "
-                             "'allowed' out to accept every GB/T 2260 code")
-        seen: set[str] = set()
-        for code in v:
-            if code in seen:
-                raise ValueError(f"division code {code} is listed twice in 'allowed'")
-            seen.add(code)
-        return v
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v: int | None, info: ValidationInfo) -> int | None:
-        if v is None:
-            return v
-        if info.data.get("kind", "sequence") != "sequence":
-            raise ValueError("'start' is the first client sequence number, so it belongs to "
-                             "the sequence layer")
-        width = info.data.get("width")
-        if v < 1:
-            raise ValueError(f"sequences start at 1 or above (D-11: from 00001), found {v}")
-        if isinstance(width, int) and v >= 10**width:
-            raise ValueError(f"start {v} does not fit in {width} digits")
-        return v
-
-    @field_validator("headquarters")
-    @classmethod
-    def _headquarters(cls, v: int | None, info: ValidationInfo) -> int | None:
-        if v is None:
-            return v
-        if info.data.get("kind", "branch") != "branch":
-            raise ValueError("'headquarters' is the branch number of a headquarters, so it "
-                             "belongs to the branch layer")
-        width = info.data.get("width")
-        if v < 0:
-            raise ValueError(f"headquarters must be 0 or more, found {v}")
-        if isinstance(width, int) and v >= 10**width - 1:
-            raise ValueError(f"headquarters {v} leaves no room for branch numbers in "
-                             f"{width} digits")
-        return v
-
-    @property
-    def first(self) -> int:
-        """The lowest number this layer may hold in a valid ID."""
-        if self.kind == "sequence":
-            return 1 if self.start is None else self.start
-        if self.kind == "branch":
-            return 0 if self.headquarters is None else self.headquarters
-        return 0
-
-    @property
-    def last(self) -> int:
-        """The highest number this layer can hold (all nines)."""
-        return int("9" * self.width)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where each layer sits in the compact text; computed once per scheme."""
-
-    region: slice
-    sequence: slice
-    branch: slice
-    length: int  # characters including the check character
-    boundaries: frozenset[int]  # compact positions where a separator may stand
-    separators: frozenset[str]
-    pattern: re.Pattern[str]  # the compact form (fast path)
-    loose: re.Pattern[str]  # layers with separators between them (fast path)
-    parts: tuple[tuple[str, str], ...]  # (literal text, field name) pairs of display
-    tail: str  # literal text after the last field
-    described: str  # "6 region + 5 sequence + 3 branch digits"
-    allowed: frozenset[str] | None
-    sequence_first: int
-    branch_first: int
-
-
-def _digits_span(s: slice) -> str:
-    start = (s.start or 0) + 1
-    stop = s.stop
-    return f"digit {start}" if start == stop else f"digits {start}-{stop}"
 
 
 class IdScheme(BaseModel):
@@ -274,7 +73,7 @@ class IdScheme(BaseModel):
     display: str | None = Field(
         None, description="how IDs are shown, e.g. '{region} {sequence} {branch}'")
 
-    _layout: _Layout = PrivateAttr()
+    _layout: Layout = PrivateAttr()
 
     @field_validator("segments")
     @classmethod
@@ -353,7 +152,7 @@ class IdScheme(BaseModel):
         if self.check != "none":
             described += " + 1 check character"
         allowed = self.region.allowed
-        self._layout = _Layout(slices["region"], slices["sequence"], slices["branch"], length,
+        self._layout = Layout(slices["region"], slices["sequence"], slices["branch"], length,
                                frozenset(bounds), frozenset(seps), pattern, loose, parts, "",
                                described, None if allowed is None else frozenset(allowed),
                                self.sequence.first, self.branch.first)
@@ -388,7 +187,7 @@ class IdScheme(BaseModel):
 
     def span(self, kind: Literal["region", "sequence", "branch"]) -> str:
         """Where a layer sits, in words: ``digits 12-14`` for the D-11 branch layer."""
-        return _digits_span(getattr(self._layout, kind))
+        return digits_span(getattr(self._layout, kind))
 
     @property
     def headquarters_branch(self) -> int:
@@ -572,23 +371,23 @@ def _parse(text: Any, scheme: IdScheme) -> ClientId:
     region = compact[lay.region]
     if region[:2] not in PROVINCE_CODES:
         raise InvalidComponent(
-            f"{_digits_span(lay.region)} (region) are {region}: the first two "
-            f"({region[:2]}) are not a GB/T 2260 province code ({_PROVINCE_TEXT})")
+            f"{digits_span(lay.region)} (region) are {region}: the first two "
+            f"({region[:2]}) are not a GB/T 2260 province code ({PROVINCE_TEXT})")
     if lay.allowed is not None and region not in lay.allowed:
-        raise UnknownRegion(f"{_digits_span(lay.region)} (region) are {region}, which is not a "
+        raise UnknownRegion(f"{digits_span(lay.region)} (region) are {region}, which is not a "
                             f"division code of this scheme; allowed: "
                             f"{_list_codes(scheme.region.allowed or ())}")
     seq_text = compact[lay.sequence]
     sequence = int(seq_text)
     if sequence < lay.sequence_first:
         raise InvalidComponent(
-            f"{_digits_span(lay.sequence)} (sequence) are {seq_text}; sequences start at "
+            f"{digits_span(lay.sequence)} (sequence) are {seq_text}; sequences start at "
             f"{lay.sequence_first:0{len(seq_text)}d}")
     br_text = compact[lay.branch]
     branch = int(br_text)
     if branch < lay.branch_first:
         raise InvalidComponent(
-            f"{_digits_span(lay.branch)} (branch) are {br_text}; the headquarters is "
+            f"{digits_span(lay.branch)} (branch) are {br_text}; the headquarters is "
             f"{lay.branch_first:0{len(br_text)}d} and branches are numbered after it")
     return ClientId(compact, region, sequence, branch, scheme)
 
@@ -603,7 +402,7 @@ def _compact(raw: str, scheme: IdScheme) -> str:
     out: list[str] = []
     seps: list[tuple[int, int, str]] = []  # (compact position, text position, char)
     for i, ch in enumerate(raw, start=1):
-        if ch in _DIGITS:
+        if ch in DIGITS:
             out.append(ch)
         elif ch in "Xx":
             if not has_check:

@@ -1,1 +1,68 @@
-"""sections/qualification"""
+"""The qualification section: who is a big client (D-1, D-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from bigclient.errors import Problem
+from bigclient.language.ranges import Ranges
+from bigclient.language.source import Located, YamlPath
+from bigclient.language.words import MISSING, Frame
+from bigclient.sections.base import CompileContext, Element, Section, Words
+from bigclient.sections.qualification import wording
+from bigclient.sections.qualification.checks import check_qualification
+from bigclient.sections.qualification.model import (
+    CompiledQualification,
+    Qualification,
+    compile_qualification,
+)
+
+
+class QualificationSection(Section):
+    key = "qualification"
+    stage = 1
+    explain_rank = 0
+    elements: ClassVar[Mapping[YamlPath, Element]] = {
+        ("qualification", "criteria"): Element("criterion", "Criterion", "认定条件")}
+
+    def spec_field(self) -> tuple[Any, Any]:
+        return Qualification, Field(description="who is a big client (D-1, D-2)")
+
+    def compile(self, part: Qualification, ctx: CompileContext) -> CompiledQualification:
+        return compile_qualification(part, ctx)
+
+    def expressions(self, part: Qualification) -> Iterator[tuple[YamlPath, Any]]:
+        for i, c in enumerate(part.criteria):
+            if c.when is not None:
+                yield ("qualification", "criteria", i, "when"), c.when
+
+    def checks(self, part: Qualification, compiled: CompiledQualification, src: Located,
+               ranges: Ranges) -> list[Problem]:
+        return check_qualification(part, compiled, src, ranges)
+
+    def describe_early(self, path: YamlPath, old: Any, new: Any, frame: Frame,
+                       lines: Mapping[str, Any]) -> Words | None:
+        if path == ("qualification", "combine"):
+            return wording.combine(old, new)
+        strs = tuple(p for p in path if isinstance(p, str))
+        if (old is MISSING or new is MISSING) and strs[-2:-1] == ("thresholds",):
+            added = old is MISSING
+            return wording.threshold_row(frame, new if added else old, added, lines)
+        return None
+
+    def describe(self, path: YamlPath, old: Any, new: Any, frame: Frame, en_name: str,
+                 zh_name: str, lines: Mapping[str, Any]) -> Words | None:
+        if "thresholds" in path:
+            return wording.threshold(path, old, new, frame, lines)
+        return None
+
+    def added_detail(self, kind: str, what: Mapping[str, Any]) -> tuple[str, str] | None:
+        if kind == "criterion" and what.get("when"):
+            return f", when {what['when']}", f"，条件：{what['when']}"
+        return None
+
+
+SECTION = QualificationSection()

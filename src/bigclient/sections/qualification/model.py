@@ -12,8 +12,10 @@ from pydantic import Field, model_validator
 
 from bigclient.errors import Problem
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
-from bigclient.language.expr import Compiled, ExprError, Ty, _suggest, compile_expr
+from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr, suggest
 from bigclient.language.source import Located, YamlPath
+from bigclient.language.words import EXPLAIN_WORDS, shown
+from bigclient.sections.base import CompileContext, CompiledSection, Decided, Verdict
 
 
 class PerLine(Model):
@@ -75,11 +77,13 @@ class CompiledCriterion:
     lines: tuple[tuple[str, tuple[Check, ...]], ...]
 
 
-class CompiledQualification:
+class CompiledQualification(CompiledSection):
     """Evaluates criteria; returns the ids met, in ruleset order."""
 
-    def __init__(self, spec: Qualification, criteria: list[CompiledCriterion]) -> None:
+    def __init__(self, spec: Qualification, criteria: list[CompiledCriterion],
+                 line_labels: Mapping[str, Label]) -> None:
         self.spec = spec
+        self.line_labels = line_labels
         self.criteria = criteria
         self.any = spec.combine == "any"
         # The hot path reads plain tuples: (id, test) or (None, [(id:line, [(source, line or
@@ -116,11 +120,41 @@ class CompiledQualification:
         qualified = groups > 0 if self.any else groups == len(self._plan)
         return qualified, tuple(met)
 
+    def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
+        verdict.qualified, verdict.criteria = self.evaluate(env)
 
-def compile_qualification(spec: Qualification, names: Mapping[str, Ty], src: Located,
-                          base: YamlPath, problems: list[Problem],
-                          lines: tuple[str, ...]) -> CompiledQualification:
+    def explain(self, d: Decided, lang: str) -> list[str]:
+        w = EXPLAIN_WORDS[lang]
+        env = d.values
+        verdict = w["qualified"] if d.qualified else w["not_qualified"]
+        out = [f"{verdict} ({w[self.spec.combine]}):"]
+        met = set(d.criteria)
+        for c in self.criteria:
+            rule = f" [{c.spec.rule}]" if c.spec.rule else ""
+            if c.expr is not None:
+                mark = "✓" if c.id in met else "✗"
+                used = ", ".join(f"{n} = {shown(env[n])}" for n in sorted(c.expr.names))
+                out.append(f"  {mark} {c.id} — {c.spec.label(lang)}{rule}: {c.expr.text}"
+                           + (f"  ({used})" if used else ""))
+                continue
+            out.append(f"  {c.id} — {c.spec.label(lang)}{rule}:")
+            for line, checks in c.lines:
+                cid = f"{c.id}:{line}"
+                mark = "✓" if cid in met else "✗"
+                parts = []
+                for chk in checks:
+                    v = env[chk.source][line] if chk.by_line else env[chk.source]
+                    op = "≥" if v >= chk.threshold else "<"
+                    parts.append(f"{chk.column} {shown(v)} {op} {shown(chk.threshold)}")
+                label = self.line_labels[line](lang) if line in self.line_labels else line
+                out.append(f"    {mark} {cid} ({label}): " + "; ".join(parts))
+        return out
+
+
+def compile_qualification(spec: Qualification, ctx: CompileContext) -> CompiledQualification:
     """Compile every criterion; collect located problems instead of stopping at the first."""
+    src, names, problems, lines = ctx.src, ctx.names, ctx.problems, ctx.lines
+    base: YamlPath = ("qualification",)
     out: list[CompiledCriterion] = []
     problems += src.duplicate_ids((*base, "criteria"), [c.id for c in spec.criteria],
                                   "criterion")
@@ -139,7 +173,7 @@ def compile_qualification(spec: Qualification, names: Mapping[str, Ty], src: Loc
         out.append(CompiledCriterion(c.id, c, None,
                                      _compile_table(c.per_line, names, src, (*path, "per_line"),
                                                     problems, lines)))
-    return CompiledQualification(spec, out)
+    return CompiledQualification(spec, out, ctx.line_labels)
 
 
 def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: YamlPath,
@@ -149,7 +183,7 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
         ty = names.get(name)
         if ty is None:
             problems.append(src.problem(p, f"unknown name '{name}'", code="BC301",
-                                        hint=_suggest(name, list(names)) or "declare it first"))
+                                        hint=suggest(name, list(names)) or "declare it first"))
             return True
         if ty.kind != want:
             problems.append(src.problem(p, f"'{name}' is {ty}, but {Ty(want)} is needed here",
@@ -164,7 +198,7 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
         if line not in lines:
             problems.append(src.problem((*path, "compare_line", line),
                                         f"'{line}' is not a product line", code="BC121",
-                                        hint=_suggest(line, lines) or "declare it under lines"))
+                                        hint=suggest(line, lines) or "declare it under lines"))
             bad = True
         for col, name in cols.items():
             if col not in table.compare:
@@ -179,7 +213,7 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
         rpath: YamlPath = (*path, "thresholds", line)
         if line not in lines:
             problems.append(src.problem(rpath, f"'{line}' is not a product line", code="BC121",
-                                        hint=_suggest(line, lines) or "declare it under lines"))
+                                        hint=suggest(line, lines) or "declare it under lines"))
             bad = True
             continue
         missing = [col for col in table.compare if col not in row]

@@ -11,13 +11,13 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
-from bigclient.errors import InputError, Problem
+from bigclient.errors import InputError
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.common import (
     ID_FIELD,
@@ -29,8 +29,10 @@ from bigclient.language.common import (
     Model,
     Slug,
 )
-from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr
-from bigclient.language.source import Located, YamlPath
+from bigclient.language.expr import Compiled, ExprError, compile_expr
+from bigclient.language.source import YamlPath
+from bigclient.language.words import EXPLAIN_WORDS, shown
+from bigclient.sections.base import CompileContext, CompiledSection, Decided, Verdict
 
 HUNDRED = Decimal(100)
 
@@ -138,7 +140,7 @@ class Override:
 _NEG_INF = Decimal("-Infinity")
 
 
-class CompiledScoring:
+class CompiledScoring(CompiledSection):
     def __init__(self, spec: Scoring, indicators: list[CompiledIndicator], step: Decimal,
                  mode: str) -> None:
         self.spec = spec
@@ -230,10 +232,69 @@ class CompiledScoring:
             refused = f"the override expired on {expires}"
         return Override(tier, by, str(raw["reason"]), date, expires, refused is None, refused)
 
+    # -- the section's part of a decision ------------------------------------------------
+    def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
+        verdict.score, verdict.indicators = self.score(env)
+        verdict.computed = self.tier_of(verdict.score)
 
-def compile_scoring(spec: Scoring, names: Mapping[str, Ty], src: Located, base: YamlPath,
-                    problems: list[Problem], step: Decimal, mode: str) -> CompiledScoring:
+    def settle(self, verdict: Verdict, request: Mapping[str, Any],
+               on: dt.date | None) -> bool:
+        ov = self.read_override(request, on)
+        if ov is not None and ov.applied and not verdict.qualified:
+            ov = replace(ov, applied=False, refused_because="the client is not a big "
+                         "client; an override sets the tier of a big client only (D-8)")
+        if ov is not None and ov.applied:
+            verdict.tier = ov.tier
+        elif ov is not None:
+            verdict.flags.append("override_refused")
+        verdict.override = ov
+        return True
+
+    def explain(self, d: Decided, lang: str) -> list[str]:
+        w = EXPLAIN_WORDS[lang]
+        out: list[str] = []
+        if d.score is not None:
+            out.append(f"{w['score']} {shown(d.score)} = " + " + ".join(
+                f"{r.id} {shown(r.points)}" for r in d.indicators))
+            results = {r.id: r for r in d.indicators}
+            for ind in self.indicators:
+                rule = f" [{ind.spec.rule}]" if ind.spec.rule else ""
+                if not ind.spec.enabled:
+                    out.append(f"  {ind.spec.id} — {ind.spec.label(lang)}{rule}: "
+                               f"{w['disabled']}")
+                    continue
+                r = results[ind.spec.id]
+                if r.band is None:
+                    where = w["below"]
+                else:
+                    b = ind.bands[r.band]
+                    lo = "" if b.from_ is None else f"{shown(b.from_)} ≤ "
+                    hi = "" if b.to is None else f" < {shown(b.to)}"
+                    where = f"{w['band']} {lo}x{hi}"
+                out.append(f"  {ind.spec.id} — {ind.spec.label(lang)}{rule}: "
+                           f"x = {shown(r.value)}, {where} → {shown(r.score)} × "
+                           f"{w['weight']} {shown(ind.weight * 100)}% = {shown(r.points)}")
+            tiers = {t.id: t for t in self.spec.tiers}
+            if d.computed_tier is not None:
+                t = tiers[d.computed_tier]
+                out.append(f"{w['computed']}: {t.id} ({t.label(lang)}, ≥ {shown(t.min)})")
+            else:
+                out.append(f"{w['computed']}: {w['none']}")
+            final = tiers[d.tier].label(lang) if d.tier in tiers else w["none"]
+            out.append(f"{w['final']}: {d.tier or w['none']} ({final})")
+        if d.override is not None:
+            o = d.override
+            state = w["applied"] if o.applied else f"{w['refused']}: {o.refused_because}"
+            out.append(f"{w['override']}: {o.tier} by {o.approved_by} on {o.date} "
+                       f"({o.reason}) — {state}")
+        return out
+
+
+def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
     """Compile indicators and check what would make scoring ambiguous or impossible."""
+    src, names, problems = ctx.src, ctx.names, ctx.problems
+    step, mode = ctx.score_step, ctx.rounding_mode
+    base: YamlPath = ("scoring",)
     compiled: list[CompiledIndicator] = []
     weight_sum = Decimal(0)
     problems += src.duplicate_ids((*base, "indicators"), [i.id for i in spec.indicators],

@@ -1,0 +1,80 @@
+"""What several verbs share: the context file and --set values, ruleset file lists, and
+problems printed as text, JSON or GitHub annotations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bigclient.errors import Problem, UsageError
+from bigclient.language.source import read_file
+from bigclient.ruleset import version_files
+
+
+def load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    path: Path | None = Path(args.context) if args.context else None
+    if path is None and input_path is not None:
+        beside = input_path.parent / "context.yaml"
+        if beside.exists():
+            path = beside
+            print(f"using context from {beside}", file=sys.stderr)
+    if path is not None:
+        data = read_file(path).data
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: the context file must be 'name: value' lines")
+        context.update(data)
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set expects name=value, found {item!r}")
+        context[key.strip()] = value.strip()
+    return context
+
+
+def ruleset_files(paths: Sequence[str]) -> list[Path]:
+    """Expand folders into their version files (recursively for a folder of rulesets)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            own = version_files(p)
+            if own:
+                files.extend(own)
+            else:
+                for sub in sorted(q for q in p.iterdir() if q.is_dir()):
+                    files.extend(version_files(sub))
+        else:
+            raise UsageError(f"no such file or folder: {p}")
+    if not files:
+        raise UsageError("no ruleset version files (like 1.0.0.yaml) found in "
+                         + ", ".join(paths))
+    return files
+
+
+def print_problems(problems: Sequence[Problem], fmt: str) -> None:
+    from bigclient.workflow.analysis import github_annotation
+
+    if fmt == "json":
+        print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
+        return
+    for p in problems:
+        if fmt == "github":
+            print(github_annotation(p))
+        else:
+            print(p)
+
+
+
+
+def add_context_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--context", metavar="FILE",
+                   help="context values (YAML); default: context.yaml beside INPUT")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="one context value, e.g. --set bureau_revenue=5亿")

@@ -1,0 +1,37 @@
+"""``bigclient explain``: the whole reasoning for one client."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from bigclient.cli.common import add_context_options, load_context
+from bigclient.errors import UsageError
+from bigclient.ruleset import load
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    rs = load(args.ruleset)
+    path = Path(args.client)
+    try:
+        client = json.loads(path.read_text(encoding="utf-8"), parse_float=str)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read client file {path}: {exc}") from None
+    override = client.pop("override", None) if isinstance(client, dict) else None
+    context = load_context(args, None)
+    if isinstance(client, dict) and isinstance(client.get("context"), dict):
+        context = {**client.pop("context"), **context}
+    d = rs.evaluate(client, context=context, override=override)
+    print(d.explain(args.lang))
+    return 0
+
+
+def add_command(sub: Any) -> None:
+    p = sub.add_parser("explain", help="explain the decision for one client (JSON file)")
+    p.add_argument("ruleset", metavar="RULESET", help="ruleset folder or version file")
+    p.add_argument("client", metavar="CLIENT", help="one client as a JSON file")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.set_defaults(func=cmd_explain)
+    add_context_options(p)
