@@ -54,6 +54,8 @@ def on_files(files: Files, config: Any) -> Files:
         "reference/api.md": api_page,
         "reference/rules.md": rules_page,
     }
+    for uri, build in section_pages().items():
+        pages[uri] = build
     for uri, build in pages.items():
         files.append(File.generated(config, uri, content=build()))
     return files
@@ -326,6 +328,65 @@ def _model_section(model: type, where: list[str], examples: dict[str, str]) -> l
                     "```yaml", examples[path], "```", ""]
             break
     return out
+
+
+# -- one page per section ------------------------------------------------------------------
+
+
+def section_pages() -> dict[str, Any]:
+    """``reference/sections/<key>.md`` for every section in ``bigclient.sections.SECTIONS``."""
+    from bigclient.sections import SECTIONS
+
+    return {f"reference/sections/{s.key}.md": functools.partial(section_page, s)
+            for s in SECTIONS}
+
+
+def section_page(section: Any) -> str:
+    """A section's room: what its key holds, when it runs, what it checks and explains."""
+    import importlib
+
+    module = importlib.import_module(type(section).__module__)
+    room = Path(module.__file__ or "")
+    files = sorted(room.parent.glob("*.py")) if room.name == "__init__.py" else [room]
+    rows, _ = load_codes()
+    titles = {row[0]: row[2] for row in rows}
+    used = sorted({c for f in files for c in re.findall(r'code="(BC\d{3})"',
+                                                        f.read_text(encoding="utf-8"))})
+    annotation, field = section.spec_field()
+    order, where = _walk_annotation(annotation)
+    examples = _example_blocks()
+    out = [f"# Section `{section.key}`", "", GENERATED_NOTE, _doc(module), "",
+           f"**Key:** `{section.key}` — {field.description}.  ",
+           f"**Type:** {_type(annotation)}; required: {'yes' if field.is_required() else 'no'}."
+           "  ",
+           f"**Evaluation stage:** {section.stage} (lower runs first); "
+           f"**place in explanations:** {section.explain_rank}.  ",
+           "**Room:** " + ", ".join(f"`src/bigclient/{f.relative_to(SRC)}`" for f in files),
+           ""]
+    if section.elements:
+        out += ["Named elements (`diff` matches them by id, not position): " + ", ".join(
+            f"`{'.'.join(map(str, path))}` ({el.en}, {el.zh})"
+            for path, el in section.elements.items()) + ".", ""]
+    if used:
+        out += ["## Findings this section reports", "", "| Code | Title |", "|---|---|"]
+        out += [f"| [{c}](../codes.md#{c.lower()}) | {_cell(titles.get(c, ''))} |" for c in used]
+        out.append("")
+    for model in order:
+        out += _model_section(model, where.get(model, []), examples)
+    return "\n".join(out) + "\n"
+
+
+def _walk_annotation(annotation: Any) -> tuple[list[type], dict[type, list[str]]]:
+    order: list[type] = []
+    where: dict[type, list[str]] = collections.defaultdict(list)
+    for model in _nested(annotation):
+        sub_order, sub_where = _walk(model)
+        for m in sub_order:
+            if m not in order:
+                order.append(m)
+        for m, paths in sub_where.items():
+            where[m].extend(paths)
+    return order, where
 
 
 # -- finding codes ----------------------------------------------------------------------------
