@@ -160,6 +160,13 @@ class Frame:
 
 
 
+def when_detail(what: Mapping[str, Any]) -> tuple[str, str] | None:
+    """', when x > 0' / '，条件：x > 0' after an added or removed element with a condition."""
+    if what.get("when"):
+        return f", when {what['when']}", f"，条件：{what['when']}"
+    return None
+
+
 # -- explanations ---------------------------------------------------------------------
 
 EXPLAIN_WORDS = {

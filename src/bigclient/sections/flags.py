@@ -11,7 +11,7 @@ from pydantic import Field
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, RULE_FIELD, Label, Model, Slug
 from bigclient.language.expr import Compiled, ExprError, compile_expr
 from bigclient.language.source import YamlPath
-from bigclient.language.words import EXPLAIN_WORDS, Frame, arrow, field_name
+from bigclient.language.words import EXPLAIN_WORDS, Frame, arrow, field_name, when_detail
 from bigclient.sections.base import (
     CompileContext,
     CompiledSection,
@@ -113,9 +113,7 @@ class FlagsSection(Section):
         return None
 
     def added_detail(self, kind: str, what: Mapping[str, Any]) -> tuple[str, str] | None:
-        if kind == "flag" and what.get("when"):
-            return f", when {what['when']}", f"，条件：{what['when']}"
-        return None
+        return when_detail(what) if kind == "flag" else None
 
 
 SECTION = FlagsSection()

@@ -10,7 +10,7 @@ from pydantic import Field
 from bigclient.errors import Problem
 from bigclient.language.ranges import Ranges
 from bigclient.language.source import Located, YamlPath
-from bigclient.language.words import MISSING, Frame
+from bigclient.language.words import MISSING, Frame, when_detail
 from bigclient.sections.base import CompileContext, Element, Section, Words
 from bigclient.sections.qualification import wording
 from bigclient.sections.qualification.checks import check_qualification
@@ -60,9 +60,7 @@ class QualificationSection(Section):
         return None
 
     def added_detail(self, kind: str, what: Mapping[str, Any]) -> tuple[str, str] | None:
-        if kind == "criterion" and what.get("when"):
-            return f", when {what['when']}", f"，条件：{what['when']}"
-        return None
+        return when_detail(what) if kind == "criterion" else None
 
 
 SECTION = QualificationSection()
