@@ -62,6 +62,11 @@ class Decision:
         return self._indicators
 
     @property
+    def notes(self) -> tuple[tuple[str, ...], ...]:
+        """What a flag did to the decision (excluded it, capped its tier), for explain."""
+        return self._notes
+
+    @property
     def values(self) -> Mapping[str, Any]:
         """Inputs, context and derived values as the ruleset saw them."""
         return self._env
@@ -103,5 +108,4 @@ class Decision:
         out = [f"{rs.title(lang)} — {rs.id} {rs.version} ({rs.document})"]
         for section in rs.explainers:
             out.extend(section.explain(self, lang))
-        out.extend(f"  ! {n}" for n in self._notes)
         return "\n".join(out)

@@ -58,7 +58,9 @@ class Ruleset:
                         problems.append(src.problem((part, name, "default"),
                                                     f"the default does not fit: {exc}",
                                                     code="BC110"))
+        labels = {name: f.label for part in (spec.inputs, spec.context) for name, f in part.items()}
         ctx = CompileContext(src=src, names=names, lines=lines, line_labels=spec.lines,
+                             name_labels=labels,
                              score_step=spec.rounding.score, money_step=spec.rounding.money,
                              rounding_mode=spec.rounding.mode, problems=problems)
         compiled: dict[str, CompiledSection | None] = {}

@@ -43,8 +43,8 @@ def run(argv: list[str], tmp: Path) -> tuple[int, str]:
     client = tmp / "client.json"
     client.write_text(json.dumps(CLIENT, ensure_ascii=False), encoding="utf-8")
     yclient = tmp / "yclient.json"
-    yclient.write_text(json.dumps({"region": "430602", "revenue_prev_year": "5万",
-                                   "revenue_growth": "0.1", "credit_warning": True}),
+    yclient.write_text(json.dumps({"region": "430602", "revenue_half_year": {"letters": "5万"},
+                                   "growth": "0.1", "credit_warning": True}),
                        encoding="utf-8")
     argv = [a.format(client=client, yclient=yclient) for a in argv]
     out = io.StringIO()

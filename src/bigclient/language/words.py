@@ -186,11 +186,14 @@ EXPLAIN_WORDS = {
 }
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, lang: str = "en") -> str:
+    """A value in an explanation: amounts as staff read them, yes/no in Chinese as 是/否."""
     if isinstance(value, Decimal):
         return describe_amount(value)
     if isinstance(value, bool):
+        if lang == "zh":
+            return "是" if value else "否"
         return "true" if value else "false"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items() if v) + "}"
+        return "{" + ", ".join(f"{k}: {shown(v, lang)}" for k, v in value.items() if v) + "}"
     return str(value)

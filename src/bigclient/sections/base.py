@@ -33,6 +33,7 @@ class CompileContext:
     names: dict[str, Ty]  # every name an expression may use, with its type
     lines: tuple[str, ...]
     line_labels: Mapping[str, Label]
+    name_labels: dict[str, Label]  # inputs, context and derived values, for explanations
     score_step: Decimal
     money_step: Decimal
     rounding_mode: str
@@ -53,7 +54,7 @@ class Verdict:
     tier: str | None = None
     flags: list[str] = field(default_factory=list)
     override: Any = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, ...]] = field(default_factory=list)  # (what, flag, …) for explain
 
 
 class Decided(Protocol):
@@ -72,6 +73,9 @@ class Decided(Protocol):
 
     @property
     def indicators(self) -> tuple[Any, ...]: ...
+
+    @property
+    def notes(self) -> tuple[tuple[str, ...], ...]: ...
 
 
 class CompiledSection:

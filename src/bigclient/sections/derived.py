@@ -31,8 +31,9 @@ class Derived(Model):
 
 
 class CompiledDerived(CompiledSection):
-    def __init__(self, order: list[tuple[str, Compiled]]) -> None:
+    def __init__(self, order: list[tuple[str, Compiled]], labels: Mapping[str, Label]) -> None:
         self.order = order
+        self.labels = labels
         self._plan = [(name, e.func) for name, e in order]
 
     def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
@@ -43,6 +44,9 @@ class CompiledDerived(CompiledSection):
         if not self.order:
             return []
         env = d.values
+        if lang == "zh":
+            return [f"{EXPLAIN_WORDS[lang]['values']}：" + "，".join(
+                f"{self.labels[n].zh} = {shown(env[n], lang)}" for n, _ in self.order)]
         return [f"{EXPLAIN_WORDS[lang]['values']}: " + ", ".join(
             f"{n} = {shown(env[n])}" for n, _ in self.order)]
 
@@ -78,6 +82,7 @@ class DerivedSection(Section):
                     last_errors[name] = err
                     continue
                 names[name] = Ty(compiled.type.kind, compiled.type.keys, name)
+                ctx.name_labels[name] = d.label
                 order.append((name, compiled))
                 del pending[name]
                 progress = True
@@ -93,7 +98,7 @@ class DerivedSection(Section):
                 problems.append(src.problem(("derived", name, "expr"), exc.message,
                                             code=exc.code, hint=exc.hint))
         ctx.failed_names.update(pending)
-        return CompiledDerived(order)
+        return CompiledDerived(order, ctx.name_labels)
 
     def expressions(self, part: Mapping[str, Derived]) -> Iterator[tuple[YamlPath, Any]]:
         for name, d in part.items():

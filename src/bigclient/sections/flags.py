@@ -51,25 +51,42 @@ class CompiledFlags(CompiledSection):
                 continue
             if fl.exclude and verdict.qualified:
                 verdict.qualified = False
-                verdict.notes.append(f"excluded by flag {fl.id}")
+                verdict.notes.append(("excluded", fl.id))
             computed = verdict.computed
             if fl.cap is not None and computed is not None and self.scoring is not None and (
                 self.scoring.rank(computed) < self.scoring.rank(fl.cap)
             ):
-                verdict.notes.append(f"tier capped at {fl.cap} by flag {fl.id} "
-                                     f"(computed {computed})")
+                verdict.notes.append(("capped", fl.id, fl.cap, computed))
                 verdict.computed = fl.cap
 
     def explain(self, d: Decided, lang: str) -> list[str]:
         if not d.flags:
             return []
         specs = {fl.id: fl for fl, _ in self.flags}
-        out = [f"{EXPLAIN_WORDS[lang]['flags']}:"]
+        zh = lang == "zh"
+        out = [f"{EXPLAIN_WORDS[lang]['flags']}{'：' if zh else ':'}"]
         for f in d.flags:
             fl = specs.get(f)
-            text = fl.label(lang) + (f" [{fl.rule}]" if fl.rule else "") if fl else f
-            out.append(f"  ! {f} — {text}")
+            if fl is None and f == "override_refused":
+                text = "特批未采纳" if zh else "the override was refused"
+            else:
+                text = fl.label(lang) + (f" [{fl.rule}]" if fl.rule else "") if fl else f
+            out.append(f"  ! {text}" if zh else f"  ! {f} — {text}")
+        out.extend(f"  ! {self._note(n, lang)}" for n in d.notes)
         return out
+
+    def _note(self, note: tuple[str, ...], lang: str) -> str:
+        labels = {fl.id: fl.label for fl, _ in self.flags}
+        if note[0] == "excluded":
+            return (f"因“{labels[note[1]].zh}”不认定为大客户" if lang == "zh"
+                    else f"excluded by flag {note[1]}")
+        _, fid, cap, computed = note
+        if lang == "zh":
+            tiers = self.scoring.spec.tiers if self.scoring is not None else []
+            names = {t.id: t.label.zh for t in tiers}
+            return (f"因“{labels[fid].zh}”级别最高为{names.get(cap, cap)}"
+                    f"（计算级别{names.get(computed, computed)}）")
+        return f"tier capped at {cap} by flag {fid} (computed {computed})"
 
 
 class FlagsSection(Section):

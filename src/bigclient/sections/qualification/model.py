@@ -81,9 +81,10 @@ class CompiledQualification(CompiledSection):
     """Evaluates criteria; returns the ids met, in ruleset order."""
 
     def __init__(self, spec: Qualification, criteria: list[CompiledCriterion],
-                 line_labels: Mapping[str, Label]) -> None:
+                 line_labels: Mapping[str, Label], name_labels: Mapping[str, Label]) -> None:
         self.spec = spec
         self.line_labels = line_labels
+        self.name_labels = name_labels
         self.criteria = criteria
         self.any = spec.combine == "any"
         # The hot path reads plain tuples: (id, test) or (None, [(id:line, [(source, line or
@@ -124,6 +125,8 @@ class CompiledQualification(CompiledSection):
         verdict.qualified, verdict.criteria = self.evaluate(env)
 
     def explain(self, d: Decided, lang: str) -> list[str]:
+        if lang == "zh":
+            return self._explain_zh(d)
         w = EXPLAIN_WORDS[lang]
         env = d.values
         verdict = w["qualified"] if d.qualified else w["not_qualified"]
@@ -150,6 +153,40 @@ class CompiledQualification(CompiledSection):
                 out.append(f"    {mark} {cid} ({label}): " + "; ".join(parts))
         return out
 
+    def _explain_zh(self, d: Decided) -> list[str]:
+        """In labels, as policy staff read the policy: no ids, no expression code."""
+        w = EXPLAIN_WORDS["zh"]
+        env = d.values
+        verdict = w["qualified"] if d.qualified else w["not_qualified"]
+        out = [f"{verdict}（{w[self.spec.combine]}）："]
+        met = set(d.criteria)
+        for c in self.criteria:
+            rule = f" [{c.spec.rule}]" if c.spec.rule else ""
+            if c.expr is not None:
+                mark = "✓" if c.id in met else "✗"
+                used = "，".join(f"{self._name(n)} = {shown(env[n], 'zh')}"
+                                for n in sorted(c.expr.names))
+                out.append(f"  {mark} {c.spec.label.zh}{rule}" + (f"：{used}" if used else ""))
+                continue
+            out.append(f"  {c.spec.label.zh}{rule}：")
+            columns = c.spec.per_line.columns if c.spec.per_line is not None else {}
+            for line, checks in c.lines:
+                mark = "✓" if f"{c.id}:{line}" in met else "✗"
+                parts = []
+                for chk in checks:
+                    v = env[chk.source][line] if chk.by_line else env[chk.source]
+                    op = "≥" if v >= chk.threshold else "<"
+                    col = columns[chk.column].zh if chk.column in columns else \
+                        self._name(chk.source)
+                    parts.append(f"{col} {shown(v, 'zh')} {op} {shown(chk.threshold, 'zh')}")
+                label = self.line_labels[line].zh if line in self.line_labels else line
+                out.append(f"    {mark} {label}：" + "；".join(parts))
+        return out
+
+    def _name(self, name: str) -> str:
+        label = self.name_labels.get(name)
+        return label.zh if label is not None else name
+
 
 def compile_qualification(spec: Qualification, ctx: CompileContext) -> CompiledQualification:
     """Compile every criterion; collect located problems instead of stopping at the first."""
@@ -173,7 +210,7 @@ def compile_qualification(spec: Qualification, ctx: CompileContext) -> CompiledQ
         out.append(CompiledCriterion(c.id, c, None,
                                      _compile_table(c.per_line, names, src, (*path, "per_line"),
                                                     problems, lines)))
-    return CompiledQualification(spec, out, ctx.line_labels)
+    return CompiledQualification(spec, out, ctx.line_labels, ctx.name_labels)
 
 
 def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: YamlPath,

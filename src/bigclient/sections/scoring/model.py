@@ -251,6 +251,8 @@ class CompiledScoring(CompiledSection):
         return True
 
     def explain(self, d: Decided, lang: str) -> list[str]:
+        if lang == "zh":
+            return self._explain_zh(d)
         w = EXPLAIN_WORDS[lang]
         out: list[str] = []
         if d.score is not None:
@@ -287,6 +289,46 @@ class CompiledScoring(CompiledSection):
             state = w["applied"] if o.applied else f"{w['refused']}: {o.refused_because}"
             out.append(f"{w['override']}: {o.tier} by {o.approved_by} on {o.date} "
                        f"({o.reason}) — {state}")
+        return out
+
+    def _explain_zh(self, d: Decided) -> list[str]:
+        """In labels (业务收入, 钻石), not ids."""
+        w = EXPLAIN_WORDS["zh"]
+        tiers = {t.id: t for t in self.spec.tiers}
+
+        def tier(tid: str | None) -> str:
+            return tiers[tid].label.zh if tid in tiers else w["none"]
+
+        out: list[str] = []
+        if d.score is not None:
+            names = {i.spec.id: i.spec.label.zh for i in self.indicators}
+            out.append(f"{w['score']} {shown(d.score)} = " + " + ".join(
+                f"{names[r.id]} {shown(r.points)}" for r in d.indicators))
+            results = {r.id: r for r in d.indicators}
+            for ind in self.indicators:
+                rule = f" [{ind.spec.rule}]" if ind.spec.rule else ""
+                if not ind.spec.enabled:
+                    out.append(f"  {ind.spec.label.zh}{rule}：{w['disabled']}")
+                    continue
+                r = results[ind.spec.id]
+                if r.band is None:
+                    where = w["below"]
+                else:
+                    b = ind.bands[r.band]
+                    lo = "" if b.from_ is None else f"{shown(b.from_)} ≤ "
+                    hi = "" if b.to is None else f" < {shown(b.to)}"
+                    where = f"{w['band']} {lo}x{hi}"
+                out.append(f"  {ind.spec.label.zh}{rule}：x = {shown(r.value)}，{where} → "
+                           f"{shown(r.score)} × {w['weight']} {shown(ind.weight * 100)}% = "
+                           f"{shown(r.points)}")
+            cut = f"（≥ {shown(tiers[d.computed_tier].min)}）" if d.computed_tier in tiers else ""
+            out.append(f"{w['computed']}：{tier(d.computed_tier)}{cut}")
+            out.append(f"{w['final']}：{tier(d.tier)}")
+        if d.override is not None:
+            o = d.override
+            state = w["applied"] if o.applied else f"{w['refused']}：{o.refused_because}"
+            out.append(f"{w['override']}：{tier(o.tier)}，批准单位 {o.approved_by}，{o.date}"
+                       f"（{o.reason}）— {state}")
         return out
 
 
