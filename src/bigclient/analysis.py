@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .amounts import ROUNDING_MODES, describe_amount, format_amount
+from .enumeration import too_many_totals
 from .errors import Problem, RulesetError
 from .expr import _preprocess
 from .inputs import FieldSpec
@@ -726,21 +727,21 @@ def _check_tiers(rs: Ruleset, ranges: _Ranges) -> list[Problem]:
     totals: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] | None = {ZERO: ()}
     for iid, weight, scores in parts:
         assert totals is not None
+        if len(totals) * len(scores) > ENUMERATION_LIMIT:  # checked before allocating
+            totals = None
+            break
         nxt: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] = {}
         for t, how in totals.items():
             for s in scores:
                 nxt.setdefault(t + weight * s, (*how, (iid, s, weight)))
         totals = nxt
-        if len(totals) > ENUMERATION_LIMIT:
-            totals = None
-            break
     rounded: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] = {}
     if totals is not None:
         for t in sorted(totals):
             rounded.setdefault(t.quantize(scoring.step, rounding=rounding), totals[t])
     lo = sum((w * min(s) for _, w, s in parts), ZERO)
     hi = sum((w * max(s) for _, w, s in parts), ZERO)
-    out: list[Problem] = []
+    out: list[Problem] = [] if totals is not None else [too_many_totals(rs, parts)]
     index = {t.id: k for k, t in enumerate(spec.tiers)}
     upper = INF
     for cut, tid in scoring.tiers:  # highest first

@@ -15,6 +15,8 @@ from ._common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from .amounts import parse_amount
 from .errors import InputError
 from .expr import Ty, _suggest
+from .i18n import _
+from .textpattern import MAX_TEXT, describe, refusal
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 
@@ -52,6 +54,9 @@ class FieldSpec(Model):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+            unsafe = refusal(self.pattern)
+            if unsafe is not None:
+                raise ValueError(unsafe)
         if self.type == "enum" and self.default is not None and self.default not in (
             self.values or {}
         ):
@@ -152,8 +157,12 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
             if isinstance(value, bool) or not isinstance(value, str | int):
                 raise ValueError("expected text")
             text = str(value).strip()
+            if pattern is not None and len(text) > MAX_TEXT:  # bounds the matching work
+                raise ValueError(_("expected {what}, found a text of {n} characters").format(
+                    what=describe(pattern.pattern), n=len(text)))
             if pattern is not None and not pattern.fullmatch(text):
-                raise ValueError(f"expected text matching {spec.pattern}")
+                raise ValueError(_("expected {what}, found {text!r}").format(
+                    what=describe(pattern.pattern), text=text))
             return text
 
         return to_text
