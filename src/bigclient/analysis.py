@@ -641,7 +641,8 @@ def _monotone(src: Any, base: YamlPath, ind: Indicator,
                 (*base, "bands", jb, "score"), f"'{ind.id}' is declared monotone {word}, but "
                 f"values from {describe_amount(_lo(b))} score {format_amount(b.score)}, "
                 f"{'less' if up else 'more'} than the {format_amount(a.score)} of the band "
-                f"below (band {ja + 1})", code="BC204", severity="warning",
+                f"below (bands[{ja}], line {src.at((*base, 'bands', ja))[0]})", code="BC204",
+                severity="warning",
                 hint="correct the score, or declare 'monotone: none' if this is intended"))
     j0, first = ordered[0]
     if first.from_ is not None and bad(ind.otherwise, first.score):

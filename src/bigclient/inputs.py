@@ -161,8 +161,7 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
                 raise ValueError(_("expected {what}, found a text of {n} characters").format(
                     what=describe(pattern.pattern), n=len(text)))
             if pattern is not None and not pattern.fullmatch(text):
-                raise ValueError(_("expected {what}, found {text!r}").format(
-                    what=describe(pattern.pattern), text=text))
+                raise ValueError(_("expected {what}").format(what=describe(pattern.pattern)))
             return text
 
         return to_text

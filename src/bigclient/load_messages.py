@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .i18n import _
@@ -76,3 +77,13 @@ def document_shape(data: Any) -> str:
     return _("the file holds a single value ({value}), but a ruleset must be a block of "
              "'key: value' entries (ruleset, version, effective, ...)").format(
                  value=repr(data) if len(repr(data)) <= 40 else repr(data)[:40] + "…")
+
+
+def rename_hint(path: Path, version: str) -> str:
+    """BC101's fix: never advise renaming onto a file that already exists."""
+    target = path.with_name(f"{version}.yaml")
+    if target.exists():
+        return _("write 'version: {stem}' in this file ({name} already exists, so the file "
+                 "cannot take that name)").format(stem=path.stem, name=target.name)
+    return _("rename the file to {name}, or write 'version: {stem}' in it").format(
+        name=target.name, stem=path.stem)

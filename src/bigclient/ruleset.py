@@ -37,7 +37,13 @@ from .errors import EvaluationError, InputError, Problem, RulesetError
 from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
 from .ids import IdScheme
 from .inputs import FieldSpec, RecordReader, converter, field_type, make_model
-from .load_messages import document_shape, empty_value, full_width_hint, impossible_date
+from .load_messages import (
+    document_shape,
+    empty_value,
+    full_width_hint,
+    impossible_date,
+    rename_hint,
+)
 from .qualification import CompiledQualification, Qualification, compile_qualification
 from .scoring import CompiledScoring, Scoring, compile_scoring
 from .source import Located, YamlPath, parse_text, read_file
@@ -489,6 +495,5 @@ def load(path: str | Path) -> Ruleset:
     if SEMVER.match(p.stem) and p.stem != rs.version:
         raise RulesetError([rs.source.problem(("version",), f"the file is named {p.name} but "
                                               f"declares version {rs.version}", code="BC101",
-                                              hint=f"rename the file to {rs.version}.yaml or fix "
-                                              "the version")])
+                                              hint=rename_hint(p, rs.version))])
     return rs
