@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from ._common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from .amounts import parse_amount
@@ -41,22 +49,28 @@ class FieldSpec(Model):
     rule: str | None = Field(None, description="the DOMAIN rule this field serves, e.g. D-1")
     note: str | None = NOTE_FIELD
 
+    @field_validator("pattern")
+    @classmethod
+    def _safe_pattern(cls, v: str | None) -> str | None:
+        """A pattern that compiles and cannot backtrack for hours (textpattern.py)."""
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+            unsafe = refusal(v)
+            if unsafe is not None:
+                raise ValueError(unsafe)
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs 'values': the list of allowed values")
         if self.type != "enum" and self.values is not None:
             raise ValueError(f"'values' only applies to enum fields, not to {self.type}")
-        if self.pattern is not None:
-            if self.type != "text":
-                raise ValueError("'pattern' only applies to text fields")
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
-            unsafe = refusal(self.pattern)
-            if unsafe is not None:
-                raise ValueError(unsafe)
+        if self.pattern is not None and self.type != "text":
+            raise ValueError("'pattern' only applies to text fields")
         if self.type == "enum" and self.default is not None and self.default not in (
             self.values or {}
         ):

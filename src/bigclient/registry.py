@@ -163,7 +163,9 @@ class Registry:
             except RulesetError as exc:
                 broken.append((v, exc))
         found = in_force(loaded, on)
-        for v, err in broken:
+        # A broken file whose own dates cover the day is named first; one with unreadable dates
+        # (it may or may not serve the day) after it.
+        for v, err in sorted(broken, key=lambda b: _declared_effective(versions[b[0]]) is None):
             if _may_serve(versions[v], v, on, found):
                 raise err
         if found is None:

@@ -369,7 +369,7 @@ def _friendly_text(err: Mapping[str, Any],
         msg = msg[len("Value error, "):]
     if kind == "missing":
         return (f"'{loc[-1]}' is required here but missing", f"add '{loc[-1]}:' to this entry", loc)
-    if "input" in err and err["input"] is None and loc:
+    if "input" in err and err["input"] is None and loc and kind != "extra_forbidden":
         return (*empty_value(loc[-1], err), loc)  # `weight:` with nothing after it
     if kind == "extra_forbidden":
         known = _known_keys(root, loc[:-1])
