@@ -57,7 +57,7 @@ def _cases() -> list[Case]:
         else:
             continue
         expected = tuple(Expected(f, m[1], m[2], int(m[3])) for f in files
-                         for m in EXPECT.finditer(f.read_text(encoding="utf-8")))
+                         for m in EXPECT.finditer(f.read_bytes().decode("utf-8", "replace")))
         cases.append(Case(entry.name, files, expected))
     return cases
 

@@ -70,7 +70,7 @@ def test_unknown_version(reg: Registry) -> None:
         reg.get("shantou-postal", version="v1")
 
 
-def test_unknown_id_suggests_the_nearest(reg: Registry) -> None:
+def test_unknown_idsuggests_the_nearest(reg: Registry) -> None:
     with pytest.raises(LookupError) as info:
         reg.get("shantou-post")
     assert "did you mean 'shantou-postal'?" in str(info.value)

@@ -64,6 +64,11 @@ CODES: dict[str, Code] = _codes(
          "The same key appears twice in one block. Plain YAML would silently keep only the "
          "last one, so one of the two values would be lost without anyone noticing.",
          "Delete one of the two, or merge them into one entry.", "键重复"),
+    Code("BC006", "error", "Number out of range",
+         "A number has more digits (before or after the decimal point, or through an "
+         "exponent such as 1e999) than any amount, weight or score in a policy can have. "
+         "Such a number is a typo, and sums of it would overflow.",
+         "Write the amount the policy gives, e.g. 1500000 or 150万.", "数值超出范围"),
     # -- BC1xx: shape of the ruleset ----------------------------------------------------
     Code("BC100", "error", "Value not acceptable",
          "A value does not have the expected form: a version that is not like 1.0.0, an "
@@ -158,6 +163,13 @@ CODES: dict[str, Code] = _codes(
          "is often fine, but it shows where the tier really starts.",
          "Nothing to do unless the tier should start at the value shown.",
          "分级线分值无法恰好得到"),
+    Code("BC226", "info", "Too many score combinations to check",
+         "Checking which tiers can be reached means listing every total the band scores "
+         "and weights can give. This ruleset has so many indicators and bands that the "
+         "list would be too long, so only the lowest and highest totals were compared with "
+         "the cut-offs.",
+         "Nothing to do; check by hand or with cases that every tier can be reached.",
+         "得分组合过多，未逐一检查"),
     Code("BC231", "error", "Not a tier",
          "An override rule or a flag's cap names a tier the ruleset does not have.",
          "Use one of the tier ids listed.", "不存在的级别"),

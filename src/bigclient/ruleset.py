@@ -22,6 +22,7 @@ from bigclient.errors import EvaluationError, InputError, Problem, RulesetError
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
 from bigclient.language.fields import RecordReader, converter, field_type, make_model
+from bigclient.language.load_messages import document_shape, rename_hint
 from bigclient.language.source import Located, parse_text, read_file
 from bigclient.language.validation import validate_spec
 from bigclient.sections import SECTIONS
@@ -207,9 +208,7 @@ def _camel(text: str) -> str:
 def from_located(src: Located) -> Ruleset:
     """Validate and compile already-read YAML data."""
     if not isinstance(src.data, dict):
-        raise RulesetError([src.problem((), "a ruleset file must be a block of 'key: value' "
-                                        "entries (ruleset, version, effective, ...)",
-                                        code="BC100")])
+        raise RulesetError([src.problem((), document_shape(src.data), code="BC100")])
     return Ruleset(validate_spec(RulesetSpec, src), src)
 
 
@@ -236,6 +235,5 @@ def load(path: str | Path) -> Ruleset:
     if SEMVER.match(p.stem) and p.stem != rs.version:
         raise RulesetError([rs.source.problem(("version",), f"the file is named {p.name} but "
                                               f"declares version {rs.version}", code="BC101",
-                                              hint=f"rename the file to {rs.version}.yaml or fix "
-                                              "the version")])
+                                              hint=rename_hint(p, rs.version))])
     return rs

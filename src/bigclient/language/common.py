@@ -7,14 +7,32 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from bigclient.i18n import _
 from bigclient.language.amounts import AmountError, parse_amount
+from bigclient.language.source import MAX_DIGITS
 
 
 def _amount(value: Any) -> Decimal:
+    """An amount written in a ruleset: bounded like YAML numbers (source.MAX_DIGITS), so
+    that no sum or product of ruleset amounts can overflow (1亿亿亿… is a typo)."""
+    if isinstance(value, str) and len(value) > 4 * MAX_DIGITS:
+        raise ValueError(_too_large(value))
     try:
-        return parse_amount(value)
+        amount = parse_amount(value)
     except AmountError as exc:
         raise ValueError(str(exc)) from None
+    except ArithmeticError:  # an overflow inside the parser: far too large either way
+        raise ValueError(_too_large(value)) from None
+    if amount and not -MAX_DIGITS <= amount.adjusted() < MAX_DIGITS:
+        raise ValueError(_too_large(value))
+    return amount
+
+
+def _too_large(value: Any) -> str:
+    text = str(value)
+    return _("the amount {amount} is too large or too precise for a ruleset: at most {n} "
+             "digits before and after the decimal point").format(
+                 amount=text if len(text) <= 40 else text[:40] + "…", n=MAX_DIGITS)
 
 
 Amount = Annotated[

@@ -9,12 +9,22 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from bigclient.errors import InputError
+from bigclient.i18n import _
 from bigclient.language.amounts import parse_amount
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from bigclient.language.expr import Ty, suggest
+from bigclient.language.textpattern import MAX_TEXT, describe, refusal
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 
@@ -39,19 +49,28 @@ class FieldSpec(Model):
     rule: str | None = Field(None, description="the DOMAIN rule this field serves, e.g. D-1")
     note: str | None = NOTE_FIELD
 
+    @field_validator("pattern")
+    @classmethod
+    def _safe_pattern(cls, v: str | None) -> str | None:
+        """A pattern that compiles and cannot backtrack for hours (textpattern.py)."""
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+            unsafe = refusal(v)
+            if unsafe is not None:
+                raise ValueError(unsafe)
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs 'values': the list of allowed values")
         if self.type != "enum" and self.values is not None:
             raise ValueError(f"'values' only applies to enum fields, not to {self.type}")
-        if self.pattern is not None:
-            if self.type != "text":
-                raise ValueError("'pattern' only applies to text fields")
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+        if self.pattern is not None and self.type != "text":
+            raise ValueError("'pattern' only applies to text fields")
         if self.type == "enum" and self.default is not None and self.default not in (
             self.values or {}
         ):
@@ -152,8 +171,11 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
             if isinstance(value, bool) or not isinstance(value, str | int):
                 raise ValueError("expected text")
             text = str(value).strip()
+            if pattern is not None and len(text) > MAX_TEXT:  # bounds the matching work
+                raise ValueError(_("expected {what}, found a text of {n} characters").format(
+                    what=describe(pattern.pattern), n=len(text)))
             if pattern is not None and not pattern.fullmatch(text):
-                raise ValueError(f"expected text matching {spec.pattern}")
+                raise ValueError(_("expected {what}").format(what=describe(pattern.pattern)))
             return text
 
         return to_text

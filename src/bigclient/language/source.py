@@ -19,9 +19,14 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bigclient.errors import Problem, RulesetError
+from bigclient.i18n import _
+from bigclient.language.yaml_messages import bad_character, explain
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64
+MAX_DIGITS = 30
+"""A number in a ruleset has at most this many digits on either side of the point: far
+more than any amount needs, and small enough that no sum or product of them overflows."""
 
 YamlPath = tuple[str | int, ...]
 
@@ -113,6 +118,37 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
+class ScalarError(ValueError):
+    """A plain scalar that looks like a number but is not one a ruleset can hold."""
+
+
+def _number(text: str) -> int | Decimal | str:
+    """A YAML number as int or Decimal; refuse (before converting) numbers too large to be
+    policy: more digits than MAX_DIGITS, or an exponent that makes them so."""
+    plain = text.replace("_", "")
+    mantissa, _e, exponent = plain.lower().partition("e")
+    digits = [ch for ch in mantissa if ch.isdigit()]
+    if not digits:
+        return text  # '._' and the like: text, which the model then refuses by name
+    whole, _dot, fraction = mantissa.lstrip("+-").partition(".")
+    too_big = _("the number {number} is too large or too precise for a ruleset: write at "
+                "most {n} digits before and after the decimal point").format(
+                    number=_short(text), n=MAX_DIGITS)
+    if len(whole.lstrip("0")) > MAX_DIGITS or len(fraction) > MAX_DIGITS \
+            or len(exponent.lstrip("+-").lstrip("0")) > 2:
+        raise ScalarError(too_big)
+    if not exponent and not fraction and "." not in mantissa:
+        return int(plain)
+    value = Decimal(plain)
+    if value and not -MAX_DIGITS <= value.adjusted() < MAX_DIGITS:
+        raise ScalarError(too_big)
+    return value
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def scalar_value(node: ScalarNode) -> Any:
     """Convert a scalar by a YAML-1.2-core-like schema: quoted text stays text,
     leading-zero numbers stay text (region codes, IDs), decimals become Decimal."""
@@ -129,42 +165,24 @@ def scalar_value(node: ScalarNode) -> Any:
         return True
     if text in _FALSE:
         return False
-    if _INT.match(text):
-        return int(text.replace("_", ""))
-    if _FLOAT.match(text):
-        return Decimal(text.replace("_", ""))
+    if _INT.match(text) or _FLOAT.match(text):
+        return _number(text)
     return text
-
-
-def _describe_yaml_error(exc: yaml.YAMLError) -> tuple[str, str]:
-    text = str(getattr(exc, "problem", "") or exc)
-    context = str(getattr(exc, "context", "") or "")
-    if "\\t" in text or "'\\t'" in text or "tab" in text.lower():
-        return (
-            "a tab character is used for indentation; YAML only allows spaces",
-            "replace the tab at this position with spaces (two per level)",
-        )
-    if "mapping values are not allowed" in text:
-        return (
-            "a ':' appears where YAML did not expect a new key",
-            "check the indentation of this line, or put the value in quotes if it contains ': '",
-        )
-    if "could not find expected ':'" in text:
-        return (
-            "a key is missing its ':'",
-            "write 'key: value' on this line, or check the indentation of the line above",
-        )
-    msg = text + (f" ({context})" if context else "")
-    return (f"the file is not valid YAML: {msg}", "check indentation and quoting near this line")
 
 
 def parse_text(text: str, file: str = "<string>") -> Located:
     """Read YAML text into plain data with positions; raise RulesetError on any problem."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
+    if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
+        raise RulesetError([_too_large(file)])
+    bad = bad_character(text)
+    if bad is not None:
+        line, col, what = bad
         raise RulesetError([Problem(
-            f"the file is larger than {MAX_BYTES:,} bytes; a ruleset should be far smaller",
-            file=file, line=1, column=1, code="BC001",
-        )])
+            _("line {line} contains {what}, which a ruleset file cannot hold").format(
+                line=line, what=what),
+            file=file, line=line, column=col, code="BC001",
+            hint=_("delete it (it is invisible in most editors: it usually comes from text "
+                   "pasted from another program)"))])
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -177,7 +195,7 @@ def parse_text(text: str, file: str = "<string>") -> Located:
         elif exc.problem and "nesting" in exc.problem:
             message, hint, code = exc.problem, "flatten the structure", "BC004"
         else:
-            message, hint = _describe_yaml_error(exc)
+            line, col, message, hint = explain(exc, text)
             code = "BC002"
         raise RulesetError([Problem(message, file=file, line=line, column=col,
                                     code=code, hint=hint)]) from None
@@ -201,7 +219,12 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
     # A mapping entry is located at its key (set by the caller): that is the line staff look at.
     located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, ScalarNode):
-        return scalar_value(node)
+        try:
+            return scalar_value(node)
+        except ScalarError as exc:
+            problems.append(located.problem(path, str(exc), code="BC006", hint=_(
+                "write the amount the policy gives, e.g. 1500000 or 150万")))
+            return None
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), located, problems) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
@@ -211,7 +234,10 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
             if not isinstance(key_node, ScalarNode):
                 problems.append(located.problem(path, "a key must be plain text", code="BC002"))
                 continue
-            key = key_node.value if key_node.style else scalar_value(key_node)
+            try:
+                key = key_node.value if key_node.style else scalar_value(key_node)
+            except ScalarError:
+                key = key_node.value
             if key is None or isinstance(key, bool | Decimal):
                 key = key_node.value
             key_line = key_node.start_mark.line + 1
@@ -231,20 +257,32 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
     return None  # pragma: no cover - composer yields only the three node kinds
 
 
+def _too_large(file: str) -> Problem:
+    return Problem(_("the file is larger than {limit:,} bytes; a ruleset should be far "
+                     "smaller").format(limit=MAX_BYTES), file=file, line=1, column=1,
+                   code="BC001", hint=_("check that this is the ruleset file you meant"))
+
+
 def read_file(path: str | Path) -> Located:
-    """Read a ruleset or case file by path."""
+    """Read a ruleset or case file by path; the size cap holds before anything is read."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # bounded: a huge or endless file is never slurped
     except OSError as exc:
         raise RulesetError([Problem(f"cannot read the file: {exc.strerror}", file=str(p),
                                     line=0, column=0, code="BC001")]) from None
+    if len(raw) > MAX_BYTES:
+        raise RulesetError([_too_large(str(p))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise RulesetError([Problem(
-            "the file is not UTF-8 text", file=str(p), line=line, column=1, code="BC001",
-            hint="save the file as UTF-8 (most editors: 'Save with encoding → UTF-8')",
+            _("the file is not UTF-8 text: line {line} has the byte 0x{byte:02X} at column "
+              "{col}").format(line=line, byte=raw[exc.start], col=col),
+            file=str(p), line=line, column=col, code="BC001",
+            hint=_("save the file as UTF-8 (most editors: 'Save with encoding → UTF-8')"),
         )]) from None
     return parse_text(text, str(p))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from bigclient.errors import RulesetError
 from bigclient.language.expr import suggest
+from bigclient.language.load_messages import empty_value, full_width_hint, impossible_date
 from bigclient.language.source import Located, YamlPath
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,6 +56,8 @@ def _friendly_text(err: Mapping[str, Any],
         msg = msg[len("Value error, "):]
     if kind == "missing":
         return (f"'{loc[-1]}' is required here but missing", f"add '{loc[-1]}:' to this entry", loc)
+    if "input" in err and err["input"] is None and loc and kind != "extra_forbidden":
+        return (*empty_value(loc[-1], err), loc)  # `weight:` with nothing after it
     if kind == "extra_forbidden":
         known = _known_keys(root, loc[:-1])
         hint = suggest(str(loc[-1]), known) or ("allowed keys: " + ", ".join(known)
@@ -62,11 +65,14 @@ def _friendly_text(err: Mapping[str, Any],
         if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_]*", str(loc[-1])):
             hint += ("; a comma inside { … } starts a new entry, so put text that contains "
                      "a comma in quotes: en: \"10,000 or more\"")
+        hint = full_width_hint(loc[-1]) or hint
         return f"unknown key '{loc[-1]}'", hint, loc
     if kind == "literal_error":
         return f"expected {err.get('ctx', {}).get('expected', 'one of the listed values')}, " \
                f"found {err.get('input')!r}", "", loc
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        if impossible_date(err.get("input")):
+            return impossible_date(err.get("input")) or "", "", loc
         return f"expected a date written YYYY-MM-DD, found {err.get('input')!r}", "", loc
     if kind == "string_pattern_mismatch":
         return (f"{err.get('input')!r} is not allowed here: use lower-case letters, digits, "
@@ -74,7 +80,8 @@ def _friendly_text(err: Mapping[str, Any],
     if kind == "too_short":
         return "this list must not be empty", "", loc
     if kind in ("model_type", "dict_type"):
-        return f"expected a block of 'key: value' entries, found {err.get('input')!r}", "", loc
+        return (f"expected a block of 'key: value' entries, found {err.get('input')!r}",
+                full_width_hint(err.get("input")), loc)
     if kind == "list_type":
         return f"expected a list ('- ' entries), found {err.get('input')!r}", "", loc
     if kind == "string_type":

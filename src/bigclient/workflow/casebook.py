@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import BigClientError, Problem, RulesetError
+from bigclient.i18n import _
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
@@ -153,15 +154,32 @@ def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
     return src, problems
 
 
+def _not_run(exc: RulesetError, file: str, version: str) -> CaseResult:
+    """A file that could not be read, reported as one failed result with its problems."""
+    return CaseResult(file, exc.line, _("file could not be read"), version, False,
+                      error=str(exc))
+
+
 def run_folder(folder: Path, rulesets: Iterable[Ruleset] | None = None) -> list[CaseResult]:
     """Run every case file of a ruleset folder against every version it targets."""
-    versions = list(rulesets) if rulesets is not None else [load(p) for p in
-                                                             version_files(folder)]
     results: list[CaseResult] = []
+    if rulesets is not None:
+        versions = list(rulesets)
+    else:  # a version that does not load is one failed result; the others still run
+        versions = []
+        for p in version_files(folder):
+            try:
+                versions.append(load(p))
+            except RulesetError as exc:
+                results.append(_not_run(exc, str(p), p.stem))
     for path in sorted((folder / "cases").glob("*.yaml")):
-        src, problems = read_casefile(path)
+        try:
+            src, problems = read_casefile(path)
+        except RulesetError as exc:
+            problems = list(exc.problems)
         if problems:
-            raise RulesetError(problems)
+            results.append(_not_run(RulesetError(problems), str(path), "-"))
+            continue
         data = src.data
         defaults = {"input": data.get("input") or {}, "context": data.get("context") or {}}
         for rs in versions:

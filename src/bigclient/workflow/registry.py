@@ -13,10 +13,13 @@ import datetime as dt
 import threading
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bigclient.errors import BigClientError, RulesetError
 from bigclient.language.expr import suggest
+from bigclient.language.source import read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
-from bigclient.spec import SEMVER
+from bigclient.spec import SEMVER, Effective
 
 
 class RegistryError(BigClientError, LookupError):
@@ -37,6 +40,30 @@ def in_force(versions: list[Ruleset], on: dt.date) -> Ruleset | None:
     if not live:
         return None
     return max(live, key=lambda rs: (rs.effective_from, version_key(rs.version)))
+
+
+def _may_serve(path: Path, version: str, on: dt.date, found: Ruleset | None) -> bool:
+    """Could the broken version file ``path`` be the one in force ``on``? Its own dates
+    decide when they can be read; else version order does (a higher version never starts
+    earlier, BC602): a loaded higher version in force that day supersedes it."""
+    dates = _declared_effective(path)
+    if dates is None:
+        return found is None or version_key(found.version) <= version_key(version)
+    start, end = dates
+    if not (start <= on and (end is None or on <= end)):
+        return False
+    return found is None or (start, version_key(version)) > (
+        found.effective_from, version_key(found.version))
+
+
+def _declared_effective(path: Path) -> tuple[dt.date, dt.date | None] | None:
+    """The 'effective' dates of a file that does not load, if they can be read at all."""
+    try:
+        data = read_file(path).data
+        eff = Effective.model_validate(data["effective"])
+    except (BigClientError, ValidationError, TypeError, KeyError):
+        return None
+    return eff.from_, eff.to
 
 
 class Registry:
@@ -129,8 +156,19 @@ class Registry:
             return self._load(ruleset_id, max(versions, key=version_key))
         if isinstance(on, dt.datetime):
             on = on.date()
-        loaded = self.all(ruleset_id)
+        loaded: list[Ruleset] = []
+        broken: list[tuple[str, RulesetError]] = []
+        for v in versions:  # one broken version must not stop the days it does not serve
+            try:
+                loaded.append(self._load(ruleset_id, v))
+            except RulesetError as exc:
+                broken.append((v, exc))
         found = in_force(loaded, on)
+        # A broken file whose own dates cover the day is named first; one with unreadable dates
+        # (it may or may not serve the day) after it.
+        for v, err in sorted(broken, key=lambda b: _declared_effective(versions[b[0]]) is None):
+            if _may_serve(versions[v], v, on, found):
+                raise err
         if found is None:
             raise RegistryError(f"no version of '{ruleset_id}' is in force on {on.isoformat()}; "
                                 "versions: " + ", ".join(_span(rs) for rs in loaded))

@@ -14,6 +14,7 @@ from bigclient.errors import Problem
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.ranges import INF, NEG_INF, TOP, ZERO, Ranges, parse
 from bigclient.language.source import Located, YamlPath
+from bigclient.sections.scoring.enumeration import too_many_totals
 from bigclient.sections.scoring.model import Band, CompiledScoring, Indicator, Scoring
 
 ENUMERATION_LIMIT = 100_000
@@ -74,7 +75,8 @@ def _monotone(src: Located, base: YamlPath, ind: Indicator,
                 (*base, "bands", jb, "score"), f"'{ind.id}' is declared monotone {word}, but "
                 f"values from {describe_amount(_lo(b))} score {format_amount(b.score)}, "
                 f"{'less' if up else 'more'} than the {format_amount(a.score)} of the band "
-                f"below (band {ja + 1})", code="BC204", severity="warning",
+                f"below (bands[{ja}], line {src.at((*base, 'bands', ja))[0]})", code="BC204",
+                severity="warning",
                 hint="correct the score, or declare 'monotone: none' if this is intended"))
     j0, first = ordered[0]
     if first.from_ is not None and bad(ind.otherwise, first.score):
@@ -159,21 +161,21 @@ def _check_tiers(spec: Scoring, scoring: CompiledScoring, src: Located,
     totals: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] | None = {ZERO: ()}
     for iid, weight, scores in parts:
         assert totals is not None
+        if len(totals) * len(scores) > ENUMERATION_LIMIT:  # checked before allocating
+            totals = None
+            break
         nxt: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] = {}
         for t, how in totals.items():
             for s in scores:
                 nxt.setdefault(t + weight * s, (*how, (iid, s, weight)))
         totals = nxt
-        if len(totals) > ENUMERATION_LIMIT:
-            totals = None
-            break
     rounded: dict[Decimal, tuple[tuple[str, Decimal, Decimal], ...]] = {}
     if totals is not None:
         for t in sorted(totals):
             rounded.setdefault(t.quantize(scoring.step, rounding=rounding), totals[t])
     lo = sum((w * min(s) for _, w, s in parts), ZERO)
     hi = sum((w * max(s) for _, w, s in parts), ZERO)
-    out: list[Problem] = []
+    out: list[Problem] = [] if totals is not None else [too_many_totals(src, parts)]
     index = {t.id: k for k, t in enumerate(spec.tiers)}
     upper = INF
     for cut, tid in scoring.tiers:  # highest first

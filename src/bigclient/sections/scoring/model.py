@@ -383,7 +383,8 @@ def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
                 continue  # a band with its bounds swapped is reported once, as BC203
             if a.to is None or (b.from_ is not None and a.to > b.from_):
                 problems.append(src.problem(
-                    (*path, "bands", jb), f"this band overlaps band {ja + 1} of '{ind.id}' "
+                    (*path, "bands", jb), f"this band overlaps the band at bands[{ja}] "
+                    f"(line {src.at((*path, 'bands', ja))[0]}) of '{ind.id}' "
                     f"(values from {describe_amount(b.from_ or _NEG_INF)} would match both)",
                     code="BC202", hint="make one band's 'to' equal the next band's 'from'"))
         lowers = tuple(b.from_ if b.from_ is not None else _NEG_INF for _, b in ordered)
