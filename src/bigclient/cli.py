@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import BigClientError, InputError, Problem, RulesetError
-from .ruleset import load
 from .source import read_file
+from .versions import add_on_option, load_for_cli
 
 OUTPUT_COLUMNS = ("row", "client_id", "name", "qualified", "criteria", "score", "computed_tier",
                   "tier", "flags", "error")
@@ -125,7 +125,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     in_path = Path(args.input)
     if not in_path.is_file():
         raise UsageError(f"input file not found: {in_path}")
-    rs = load(args.ruleset)
+    rs = load_for_cli(args.ruleset, args.on)
     context = _load_context(args, in_path)
     ctx = rs.read_context(context)
     out_path = Path(args.output) if args.output else None
@@ -183,7 +183,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    rs = load(args.ruleset)
+    rs = load_for_cli(args.ruleset, args.on)
     path = Path(args.client)
     try:
         client = json.loads(path.read_text(encoding="utf-8"), parse_float=str)
@@ -323,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                             ("explain", "explain the decision for one client (JSON file)")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("ruleset", metavar="RULESET", help="ruleset folder or version file")
+        add_on_option(p)
         if name == "evaluate":
             p.add_argument("input", metavar="INPUT", help="clients, .csv or .jsonl")
             p.add_argument("-o", "--output", metavar="OUT",

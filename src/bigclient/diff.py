@@ -799,8 +799,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def resolve(ref: str) -> Ruleset:
-    """A ruleset file, a folder (newest), ``folder@1.1.0`` or ``folder@2009-06-30``."""
+    """A ruleset file, a folder (in force today), ``folder@1.1.0`` or ``folder@2009-06-30``."""
     from .cli import UsageError
+    from .versions import load_for_cli
 
     path = Path(ref)
     if path.is_file():
@@ -808,7 +809,7 @@ def resolve(ref: str) -> Ruleset:
     folder_text, sep, which = ref.rpartition("@")
     if not sep:
         if path.is_dir():
-            return load(path)
+            return load_for_cli(path)  # the version in force today, announced on stderr
         raise UsageError(f"no such ruleset file or folder: {ref}")
     folder = Path(folder_text)
     if not folder.is_dir():
@@ -870,7 +871,7 @@ def add_diff_command(subparsers: Any) -> None:
         "every client with both and report the tier migration.")
     for name, when in (("old", "the version in force before"), ("new", "the revision")):
         p.add_argument(name, metavar=name.upper(),
-                       help=f"{when}: a version file, a ruleset folder (newest), "
+                       help=f"{when}: a version file, a ruleset folder (in force today), "
                        "FOLDER@1.1.0 or FOLDER@2009-06-30 (the version in force that day)")
     p.add_argument("--input", metavar="FILE", help="clients (.csv or .jsonl) to measure the "
                    "impact on")

@@ -471,16 +471,21 @@ def version_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: version_key(p.stem))
 
 
-def load(path: str | Path) -> Ruleset:
-    """Load a ruleset file, or the newest version in a ruleset folder."""
+def load(path: str | Path, *, on: dt.date | None = None) -> Ruleset:
+    """Load a ruleset file, or the version of a ruleset folder in force ``on`` (default:
+    today; never a version that starts later). With a file, ``on`` checks it is in force."""
+    from .versions import check_in_force, pick, today
+
     p = Path(path)
     if p.is_dir():
         files = version_files(p)
         if not files:
             raise RulesetError([Problem(f"no version files (like 1.0.0.yaml) in folder {p}",
                                         file=str(p), code="BC001")])
-        p = files[-1]
+        p = pick(p, on or today())
     rs = from_located(read_file(p))
+    if on is not None:
+        check_in_force(rs, on)
     if SEMVER.match(p.stem) and p.stem != rs.version:
         raise RulesetError([rs.source.problem(("version",), f"the file is named {p.name} but "
                                               f"declares version {rs.version}", code="BC101",
