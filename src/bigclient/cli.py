@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ._cli_version import add_version_option
 from .errors import BigClientError, InputError, Problem, RulesetError
 from .source import read_file
 from .versions import add_on_option, load_for_cli
@@ -239,10 +240,12 @@ def _print_problems(problems: Sequence[Problem], fmt: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ._cli_version import lock_problems
     from .analysis import check_files
 
     files = _ruleset_files(args.paths)
     problems = check_files(files)
+    problems += lock_problems(files)  # released versions edited in place (versions.lock)
     _print_problems(problems, args.format)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -305,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bigclient",
         description="Key-account (大客户) policy rulesets: validate, test, evaluate, explain.")
+    add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check ruleset files; exit 0 clean, 1 problems")
@@ -346,12 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_optional_commands(sub: Any) -> None:
     """Commands that live beside their domain module (ids, diff, schema)."""
     from ._cli_id import add_id_commands
+    from ._cli_version import add_version_commands
     from .diff import add_diff_command
     from .schema import add_schema_command
 
     add_id_commands(sub)
     add_diff_command(sub)
     add_schema_command(sub)
+    add_version_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
