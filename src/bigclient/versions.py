@@ -86,6 +86,8 @@ def read_header(path: Path) -> Header:
     try:
         if not isinstance(data, dict) or not isinstance(data.get("version"), str):
             raise ValueError
+        if data["version"] != path.stem:  # 2.0.0.yaml declaring 1.0.0: BC101, located
+            raise ValueError
         eff = Effective.model_validate(data.get("effective"))
     except (ValueError, ValidationError):
         load(path)  # reports the header's problem, located, in the usual words
