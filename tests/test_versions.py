@@ -144,3 +144,15 @@ def test_cli_says_which_version_and_takes_on(with_draft: Path, tmp_path: Path,
 def test_diff_folder_alone_is_the_version_in_force(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", str(SHANTOU), str(REVISIONS / "1.1.0.yaml")]) == 0
     assert "using shantou-postal 1.0.0" in capsys.readouterr().err
+
+
+def test_a_future_draft_with_broken_rules_does_not_stop_today(tmp_path: Path) -> None:
+    """Only the header of each version is read to choose; only the chosen one is compiled."""
+    folder = tmp_path / "p"
+    _version(folder, "1.0.0", "2008-01-01")
+    draft = _version(folder, "1.1.0", "2999-01-01")
+    draft.write_text(draft.read_text(encoding="utf-8").replace("min: 75", "min: seventy-five"),
+                     encoding="utf-8")
+    assert bigclient.load(folder).version == "1.0.0"
+    with pytest.raises(bigclient.RulesetError):
+        bigclient.load(folder, on=dt.date(2999, 1, 1))
