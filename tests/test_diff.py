@@ -24,7 +24,8 @@ from bigclient.workflow.impact import impact
 from tests.conftest import ROOT, RULESETS
 
 FOLDER = RULESETS / "shantou-postal"
-OLD, NEW = FOLDER / "1.0.0.yaml", FOLDER / "1.1.0.yaml"
+REVISIONS = ROOT / "examples" / "revisions" / "shantou-postal"  # illustrative, not policy
+OLD, NEW = FOLDER / "1.0.0.yaml", REVISIONS / "1.1.0.yaml"
 CLIENTS = ROOT / "examples" / "clients.csv"
 BUREAU = Decimal(200_000_000)  # examples/context.yaml: bureau_revenue: 2亿
 
@@ -134,7 +135,7 @@ def test_the_shipped_revision_moves_clients(expected: dict[str, object]) -> None
 def test_changes_between_the_shipped_versions(old: Ruleset, new: Ruleset) -> None:
     changes = diff_rulesets(old, new)
     by_path = {c.yaml_path: c for c in changes}
-    assert set(by_path) == {"version", "effective.from", "effective.to", "note",
+    assert set(by_path) == {"version", "effective.from", "note",
                             "qualification.criteria[2].per_line.thresholds.letters.prev_year",
                             "scoring.tiers[1].min"}
     th = by_path["qualification.criteria[2].per_line.thresholds.letters.prev_year"]
@@ -146,8 +147,8 @@ def test_changes_between_the_shipped_versions(old: Ruleset, new: Ruleset) -> Non
     assert cut.kind == "cutoff" and cut.en == "Gold (黄金) cut-off: 75 → 72"
     assert cut.zh == "黄金分数线：75 → 72"
     assert cut.line == new.source.at(("scoring", "tiers", 1, "min"))[0]
-    eff = by_path["effective.to"]
-    assert eff.kind == "effective" and "2008-12-31 → open-ended" in eff.en
+    eff = by_path["effective.from"]  # 1.0.0 is open-ended (the real policy names no end)
+    assert eff.kind == "effective" and "2008-01-01 → 2009-01-01" in eff.en
     assert by_path["effective.from"].to_dict()["new"] == "2009-01-01"
     assert diff_rulesets(old, old) == []
 
@@ -287,18 +288,18 @@ def test_cli_json_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert len(imp["movers"]) == len(movers)
     assert imp["newly_qualified"] == expected["newly"]
     assert imp["no_longer_qualified"] == expected["no_longer"]
-    assert [c["kind"] for c in report["changes"]] == ["header", "effective", "effective", "note",
+    assert [c["kind"] for c in report["changes"]] == ["header", "effective", "note",
                                                       "threshold", "cutoff"]
 
 
 def test_cli_text_and_folder_refs(capsys: pytest.CaptureFixture[str],
                                   expected: dict[str, object]) -> None:
-    assert main(["diff", f"{FOLDER}@1.0.0", f"{FOLDER}@2009-01-01", "--input",
+    assert main(["diff", f"{FOLDER}@1.0.0", f"{REVISIONS}@2009-01-01", "--input",
                  str(CLIENTS)]) == 0
     out = capsys.readouterr().out
     movers = expected["movers"]
     assert isinstance(movers, list)
-    assert "shantou-postal 1.0.0 → 1.1.0: 6 rule changes" in out
+    assert "shantou-postal 1.0.0 → 1.1.0: 5 rule changes" in out
     assert "Gold (黄金) cut-off: 75 → 72" in out
     assert f"tier changed: {len(movers)} ({len(movers)} up, 0 down)" in out
     assert re.search(r"Silver\s+0\s+" + str(len(movers)), out)
@@ -312,7 +313,7 @@ def test_cli_without_input_shows_the_rule_changes_only(capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize(("ref", "message"), [
-    ("@9.9.9", "has no version 9.9.9; versions: 1.0.0, 1.1.0"),
+    ("@9.9.9", "has no version 9.9.9; versions: 1.0.0"),
     ("@2007-06-01", "no version in"),
     ("@latest", "after '@' write a version"),
 ])

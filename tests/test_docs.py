@@ -91,3 +91,18 @@ def test_both_tutorials_are_built(site: Path) -> None:
         assert "bigclient validate" in text and "bigclient test" in text
         assert "bigclient diff" in text
     assert "教程" in zh
+
+
+def test_chinese_pages_are_served_as_chinese(site: Path) -> None:
+    """Marked en (the theme's language), CJK text is drawn with Japanese glyphs."""
+    for page in ("zh/index.html", "zh/tutorial/index.html"):
+        head = (site / page).read_text(encoding="utf-8")[:300]
+        assert '<html lang="zh-CN"' in head, page
+    assert '<html lang="en"' in (site / "tutorial" / "index.html").read_text(encoding="utf-8")
+
+
+def test_install_instructions_can_work() -> None:
+    """bigclient is not on PyPI: no page may tell anyone to `pip install bigclient`."""
+    for path in [*ROOT.joinpath("docs").rglob("*.md"), ROOT / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"pip install bigclient(?!\S)", text), path

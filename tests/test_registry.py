@@ -9,14 +9,34 @@ import pytest
 
 import bigclient
 from bigclient import BigClientError, Registry, RegistryError, RulesetError
-from tests.conftest import RULESETS
+from tests.conftest import ROOT, RULESETS
 
 SHANTOU_1_0 = (RULESETS / "shantou-postal" / "1.0.0.yaml").read_text(encoding="utf-8")
+REVISION = ROOT / "examples" / "revisions" / "shantou-postal" / "1.1.0.yaml"
 
 
 @pytest.fixture(scope="module")
-def reg() -> Registry:
-    return Registry(RULESETS)
+def reg(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """A history: the real 1.0.0 ended the day before the illustrative revision 1.1.0."""
+    root = tmp_path_factory.mktemp("history")
+    folder = root / "shantou-postal"
+    folder.mkdir()
+    (folder / "1.0.0.yaml").write_text(SHANTOU_1_0.replace(
+        "  from: 2008-01-01\n", "  from: 2008-01-01\n  to: 2008-12-31\n", 1), encoding="utf-8")
+    (folder / "1.1.0.yaml").write_text(REVISION.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "yueyang-postal").mkdir()
+    for f in (RULESETS / "yueyang-postal").glob("*.yaml"):
+        (root / "yueyang-postal" / f.name).write_text(f.read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    return Registry(root)
+
+
+def test_shipped_rulesets_hold_only_real_policy() -> None:
+    shipped = Registry(RULESETS)
+    assert shipped.ids() == ["shantou-postal", "yueyang-postal"]
+    assert shipped.versions("shantou-postal") == ["1.0.0"]  # 1.1.0 is in examples/revisions
+    assert shipped.get("shantou-postal").version == "1.0.0"
+    assert bigclient.load(RULESETS / "shantou-postal").version == "1.0.0"
 
 
 def test_ids_and_versions(reg: Registry) -> None:
@@ -56,10 +76,10 @@ def test_before_any_version_is_an_error_naming_the_dates(reg: Registry) -> None:
     assert "1.0.0 (2008-01-01 – 2008-12-31)" in text and "1.1.0 (2009-01-01 – open-ended)" in text
 
 
-def test_by_version_and_newest(reg: Registry) -> None:
+def test_by_version_and_in_force_today(reg: Registry) -> None:
     assert reg.get("shantou-postal", version="1.0.0").version == "1.0.0"
     assert reg.get("shantou-postal", version="1.1.0").version == "1.1.0"
-    assert reg.get("shantou-postal").version == "1.1.0"
+    assert reg.get("shantou-postal").version == "1.1.0"  # open-ended since 2009
     assert reg.get("yueyang-postal").version == "1.0.0"
 
 
@@ -94,7 +114,7 @@ def _write(folder: Path, version: str, start: str, end: str | None = None,
            ruleset: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     text = SHANTOU_1_0.replace("version: 1.0.0", f"version: {version}", 1)
-    text = text.replace("  from: 2008-01-01\n  to: 2008-12-31\n",
+    text = text.replace("  from: 2008-01-01\n",
                         f"  from: {start}\n" + (f"  to: {end}\n" if end else ""), 1)
     text = text.replace("ruleset: shantou-postal", f"ruleset: {ruleset or folder.name}", 1)
     (folder / f"{version}.yaml").write_text(text, encoding="utf-8")
@@ -109,7 +129,7 @@ def test_lazy_a_broken_version_only_fails_when_asked(tmp_path: Path) -> None:
     assert reg.versions("p") == ["1.0.0", "2.0.0"]
     assert reg.get("p", version="1.0.0").version == "1.0.0"
     with pytest.raises(RulesetError):
-        reg.get("p")  # the newest is broken
+        reg.get("p", version="2.0.0")  # broken
 
 
 def test_several_in_force_the_latest_start_wins(tmp_path: Path) -> None:
@@ -125,7 +145,7 @@ def test_several_in_force_the_latest_start_wins(tmp_path: Path) -> None:
     assert reg.get("p", on=dt.date(2010, 3, 1)).version == "1.10.0"
     assert reg.get("p", on=dt.date(2010, 9, 1)).version == "1.9.0"
     assert reg.get("p", on=dt.date(2011, 1, 1)).version == "1.1.0"
-    assert reg.get("p").version == "1.10.0"
+    assert reg.get("p").version == "1.1.0"  # today: the newest number ended in 2010
 
 
 def test_a_gap_between_versions(tmp_path: Path) -> None:

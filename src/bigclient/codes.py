@@ -246,6 +246,21 @@ CODES: dict[str, Code] = _codes(
          "version of the ruleset is in force and look-ups by date fail.",
          "Start the next version the day after the older one ends, unless the gap is "
          "intended.", "版本之间有空档期"),
+    Code("BC605", "error", "Released version changed",
+         "A version recorded in the folder's versions.lock has different rules from what "
+         "was locked. Clients were decided with the locked rules; changing them in place "
+         "makes past decisions impossible to re-run or explain (D-10).",
+         "Undo the edit and make the change in a new version (bigclient new-version).",
+         "已发布版本被修改"),
+    Code("BC606", "warning", "Released version not locked",
+         "A version that is in force today, or was in the past, is not recorded in the "
+         "folder's versions.lock, so an edit to it would go unnoticed.",
+         "Run bigclient lock on the version file once it is released.", "已发布版本未锁定"),
+    Code("BC607", "error", "Lock file damaged or names a missing version",
+         "versions.lock has a line that is not 'VERSION sha256:HASH', or it records a released "
+         "version whose file is gone.",
+         "Restore the file (or the lock) from version control; bigclient lock writes the lock.",
+         "版本锁文件损坏或缺少版本文件"),
     # -- BC7xx: labels ------------------------------------------------------------------------
     Code("BC701", "info", "Label not translated",
          "A label's Chinese and English texts are identical, or the Chinese text has no "

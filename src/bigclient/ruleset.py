@@ -22,13 +22,14 @@ from bigclient.errors import EvaluationError, InputError, Problem, RulesetError
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
 from bigclient.language.fields import RecordReader, converter, field_type, make_model
-from bigclient.language.load_messages import document_shape, rename_hint
+from bigclient.language.load_messages import document_shape
 from bigclient.language.source import Located, parse_text, read_file
 from bigclient.language.validation import validate_spec
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
 from bigclient.sections.ids.scheme import IdScheme
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
+from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
 __all__ = ["Ruleset", "from_located", "load", "load_text", "version_files", "version_key"]
 
@@ -216,24 +217,19 @@ def load_text(text: str, file: str = "<string>") -> Ruleset:
     return from_located(parse_text(text, file))
 
 
-def version_files(folder: Path) -> list[Path]:
-    """The version files of a ruleset folder (``1.0.0.yaml`` …), oldest first."""
-    files = [p for p in folder.glob("*.yaml") if SEMVER.match(p.stem)]
-    return sorted(files, key=lambda p: version_key(p.stem))
-
-
-def load(path: str | Path) -> Ruleset:
-    """Load a ruleset file, or the newest version in a ruleset folder."""
+def load(path: str | Path, *, on: dt.date | None = None) -> Ruleset:
+    """Load a ruleset file, or the version of a ruleset folder in force ``on`` (default:
+    today; never a version that starts later). With a file, ``on`` checks it is in force."""
     p = Path(path)
     if p.is_dir():
         files = version_files(p)
         if not files:
             raise RulesetError([Problem(f"no version files (like 1.0.0.yaml) in folder {p}",
                                         file=str(p), code="BC001")])
-        p = files[-1]
+        p = pick(p, on or today())
     rs = from_located(read_file(p))
+    if on is not None:
+        check_in_force(rs, on)
     if SEMVER.match(p.stem) and p.stem != rs.version:
-        raise RulesetError([rs.source.problem(("version",), f"the file is named {p.name} but "
-                                              f"declares version {rs.version}", code="BC101",
-                                              hint=rename_hint(p, rs.version))])
+        raise RulesetError([misnamed(rs.source, p, rs.version)])
     return rs

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-REVISION = "rulesets/shantou-postal/1.1.0.yaml"
+REVISION = "examples/revisions/shantou-postal/1.1.0.yaml"
 CLIENT = {"region": "440507", "agreement_signed": False,
           "revenue_prev_year": {"savings": "150万", "letters": 20000},
           "revenue_month": {"savings": 3000}}

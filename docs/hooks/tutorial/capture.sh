@@ -15,18 +15,18 @@ mkdir -p "$WORK/tut" "$OUT"
 cp -r "$REPO/rulesets" "$REPO/examples" "$WORK/tut/"
 cd "$WORK/tut"
 run() { local name=$1; shift; { echo "\$ $*"; "$@" 2>&1; echo "[exit $?]"; } > "$OUT/$name.txt"; }
-S=rulesets/shantou-postal
+# The illustrative revisions (never the real policy in rulesets/): 1.1.0 and its cases.
+S=examples/revisions/shantou-postal
 run 00_ls ls $S
-cp $S/1.1.0.yaml $S/1.2.0.yaml
-run 01_validate_version bigclient validate $S/1.2.0.yaml   # mistake: version not changed
-python3 "$HERE/edit.py" step1   # version, date, note, header, letters = 两万 (mistake), Silver 70
+run 01_new_version bigclient new-version $S --from 2030-01-01
+python3 "$HERE/edit.py" step1   # header comment, note, letters = 两万 (mistake), Silver 70
 run 02_validate_mistake bigclient validate $S/1.2.0.yaml
 python3 "$HERE/edit.py" step2   # 两万 -> 2万
 run 03_validate_clean bigclient validate $S/1.2.0.yaml
 run 04_test_fail bigclient test $S
 python3 "$HERE/edit.py" step3   # limit the old cases, add cases/v1_2_revision.yaml
 run 05_test_pass bigclient test $S
-run 06_validate_all bigclient validate rulesets
+run 06_validate_all bigclient validate rulesets $S
 run 07_diff bigclient diff $S/1.1.0.yaml $S/1.2.0.yaml --input examples/clients.csv --html report.html --movers 5
 run 08_diff_zh bigclient diff $S/1.1.0.yaml $S/1.2.0.yaml --input examples/clients.csv --html report.html --movers 5 --lang zh
 cp $S/cases/v1_2_revision.yaml "$OUT/"

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-S = Path("rulesets/shantou-postal")  # relative to the scratch copy (capture.sh cds there)
+S = Path("examples/revisions/shantou-postal")  # relative to the scratch copy (capture.sh cds there)
 NEW = S / "1.2.0.yaml"
 
 CASES_1_2 = """\
@@ -41,15 +41,16 @@ def sub(path: Path, old: str, new: str) -> None:
 
 
 def step1() -> None:
+    """After `bigclient new-version --from 2030-01-01`: the header, the note, two numbers."""
     text = NEW.read_text(encoding="utf-8")
     start = text.index("# Shantou Postal big-client policy, version 1.1.0")
     end = text.index("# Amounts may be written")
     header = ("# Shantou Postal big-client policy, version 1.2.0 "
               "(tutorial: letters 2万, Silver 70).\n")
     NEW.write_text(text[:start] + header + text[end:], encoding="utf-8")
-    sub(NEW, "version: 1.1.0", "version: 1.2.0")
-    sub(NEW, "  # Illustrative: the revision takes over the day after 1.0.0 ends (2008-12-31).\n"
-        "  from: 2009-01-01", "  from: 2010-01-01")
+    sub(NEW, "# Made from 1.1.0 by `bigclient new-version`. Before review: write in the note "
+        "what changed and why\n# (rule, old value → new value).\n",
+        "# Tutorial revision 1.2.0: letters 2万 (D-2), Silver 70 (D-7).\n")
     sub(NEW, "note: >-\n"
         "  Illustrative revision of 1.0.0 (not real policy): letters previous-year specialty "
         "threshold\n  1.2万 → 1.5万 and Gold cut-off 75 → 72.",
@@ -67,9 +68,6 @@ def step2() -> None:
 
 
 def step3() -> None:
-    sub(S / "cases" / "d7_tiers.yaml",
-        "  - {name: 66 (70 + 60 share) is Silver, rule: D-7, context",
-        '  - {name: 66 (70 + 60 share) is Silver, rule: D-7, versions: "<1.2.0", context')
     head = "  - name: letters (函件) at the new thresholds 15000 / 1000\n    rule: D-2\n"
     sub(S / "cases" / "v1_1_revision.yaml", head, head + '    versions: "<1.2.0"\n')
     (S / "cases" / "v1_2_revision.yaml").write_text(CASES_1_2, encoding="utf-8")

@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bigclient.cli import diff, evaluate, explain, id, schema, test, validate
+from bigclient.cli import diff, evaluate, explain, id, schema, test, validate, version
 from bigclient.errors import BigClientError, InputError, RulesetError, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -19,9 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bigclient",
         description="Key-account (大客户) policy rulesets: validate, test, evaluate, explain.")
+    version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in (validate, test, evaluate, explain, id, diff, schema):
         verb.add_command(sub)
+    version.add_commands(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ problems printed as text, JSON or GitHub annotations."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import Problem, UsageError
+from bigclient.i18n import _
 from bigclient.language.source import read_file
-from bigclient.ruleset import version_files
+from bigclient.ruleset import Ruleset, load
+from bigclient.versions import today, version_files
 
 
 def load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str, Any]:
@@ -78,3 +81,37 @@ def add_context_options(p: argparse.ArgumentParser) -> None:
                    help="context values (YAML); default: context.yaml beside INPUT")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="one context value, e.g. --set bureau_revenue=5亿")
+
+
+def parse_day(text: str) -> dt.date:
+    """``--on 2009-06-30``; an impossible date is a plain usage error."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2009-06-30").format(
+                text=text)) from None
+
+
+def add_on_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--on DATE`` option of every verb that loads one version of a folder."""
+    parser.add_argument("--on", type=parse_day, metavar="DATE",
+                        help=_("with a ruleset folder: use the version in force on DATE "
+                               "(YYYY-MM-DD); default today"))
+
+
+def load_for_cli(ref: str | Path, on: dt.date | None = None) -> Ruleset:
+    """Load a file, or the version of a folder in force ``on`` (today), and say on stderr
+    which version was used: policy staff must never guess which rules decided."""
+    path = Path(ref)
+    if not path.is_dir():
+        return load(path, on=on)
+    day = on or today()
+    rs = load(path, on=day)
+    announce(rs.id, rs.version, day, rs.file)
+    return rs
+
+
+def announce(ruleset_id: str, version: str, day: dt.date, file: str) -> None:
+    print(_("using {id} {version} (in force on {day}: {file})").format(
+        id=ruleset_id, version=version, day=day.isoformat(), file=file), file=sys.stderr)

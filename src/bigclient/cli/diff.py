@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bigclient.cli.common import load_context
+from bigclient.cli.common import load_context, load_for_cli
 from bigclient.errors import UsageError
 from bigclient.ruleset import Ruleset, load, version_files
 from bigclient.spec import SEMVER
@@ -25,14 +25,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def resolve(ref: str) -> Ruleset:
-    """A ruleset file, a folder (newest), ``folder@1.1.0`` or ``folder@2009-06-30``."""
+    """A ruleset file, a folder (in force today), ``folder@1.1.0`` or ``folder@2009-06-30``."""
     path = Path(ref)
     if path.is_file():
         return load(path)
     folder_text, sep, which = ref.rpartition("@")
     if not sep:
         if path.is_dir():
-            return load(path)
+            return load_for_cli(path)  # the version in force today, announced on stderr
         raise UsageError(f"no such ruleset file or folder: {ref}")
     folder = Path(folder_text)
     if not folder.is_dir():
@@ -90,7 +90,7 @@ def add_command(subparsers: Any) -> None:
         "every client with both and report the tier migration.")
     for name, when in (("old", "the version in force before"), ("new", "the revision")):
         p.add_argument(name, metavar=name.upper(),
-                       help=f"{when}: a version file, a ruleset folder (newest), "
+                       help=f"{when}: a version file, a ruleset folder (in force today), "
                        "FOLDER@1.1.0 or FOLDER@2009-06-30 (the version in force that day)")
     p.add_argument("--input", metavar="FILE", help="clients (.csv or .jsonl) to measure the "
                    "impact on")

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from bigclient.cli.common import add_context_options, load_context
+from bigclient.cli.common import add_context_options, add_on_option, load_context, load_for_cli
 from bigclient.errors import BigClientError, UsageError
-from bigclient.ruleset import load
 from bigclient.tables import is_jsonl, read_records
 
 OUTPUT_COLUMNS = ("row", "client_id", "name", "qualified", "criteria", "score", "computed_tier",
@@ -55,7 +54,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     in_path = Path(args.input)
     if not in_path.is_file():
         raise UsageError(f"input file not found: {in_path}")
-    rs = load(args.ruleset)
+    rs = load_for_cli(args.ruleset, args.on)
     context = load_context(args, in_path)
     ctx = rs.read_context(context)
     out_path = Path(args.output) if args.output else None
@@ -124,3 +123,4 @@ def add_command(sub: Any) -> None:
                    help="text encoding of INPUT (default UTF-8; e.g. gbk for Excel)")
     p.set_defaults(func=cmd_evaluate)
     add_context_options(p)
+    add_on_option(p)

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bigclient.cli.common import add_context_options, load_context
+from bigclient.cli.common import add_context_options, add_on_option, load_context, load_for_cli
 from bigclient.errors import UsageError
-from bigclient.ruleset import load
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    rs = load(args.ruleset)
+    rs = load_for_cli(args.ruleset, args.on)
     path = Path(args.client)
     try:
         client = json.loads(path.read_text(encoding="utf-8"), parse_float=str)
@@ -35,3 +34,4 @@ def add_command(sub: Any) -> None:
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.set_defaults(func=cmd_explain)
     add_context_options(p)
+    add_on_option(p)

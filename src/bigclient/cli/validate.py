@@ -7,12 +7,14 @@ import sys
 from typing import Any
 
 from bigclient.cli.common import print_problems, ruleset_files
+from bigclient.cli.version import lock_problems
 from bigclient.workflow.analysis import check_files
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     files = ruleset_files(args.paths)
     problems = check_files(files)
+    problems += lock_problems(files)  # released versions edited in place (versions.lock)
     print_problems(problems, args.format)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]

@@ -18,28 +18,12 @@ from pydantic import ValidationError
 from bigclient.errors import BigClientError, RulesetError
 from bigclient.language.expr import suggest
 from bigclient.language.source import read_file
-from bigclient.ruleset import Ruleset, load, version_files, version_key
-from bigclient.spec import SEMVER, Effective
+from bigclient.ruleset import Ruleset, load
+from bigclient.spec import SEMVER, Effective, version_key
+from bigclient.versions import RegistryError, in_force, today, version_files
+from bigclient.versions import span as _span
 
-
-class RegistryError(BigClientError, LookupError):
-    """No such ruleset, no such version, or no version in force on the day asked."""
-
-
-def _span(rs: Ruleset) -> str:
-    """'1.0.0 (2008-01-01 – 2008-12-31)': how a version's dates read in an error."""
-    to = rs.effective_to.isoformat() if rs.effective_to else "open-ended"
-    return f"{rs.version} ({rs.effective_from.isoformat()} – {to})"
-
-
-def in_force(versions: list[Ruleset], on: dt.date) -> Ruleset | None:
-    """The version in force on ``on``: from ≤ on ≤ to; of several, the latest ``from``, then
-    the highest version (a later-starting version supersedes an open-ended older one)."""
-    live = [rs for rs in versions
-            if rs.effective_from <= on and (rs.effective_to is None or on <= rs.effective_to)]
-    if not live:
-        return None
-    return max(live, key=lambda rs: (rs.effective_from, version_key(rs.version)))
+__all__ = ["Registry", "RegistryError", "in_force"]
 
 
 def _may_serve(path: Path, version: str, on: dt.date, found: Ruleset | None) -> bool:
@@ -142,7 +126,8 @@ class Registry:
 
     def get(self, ruleset_id: str, *, on: dt.date | None = None,
             version: str | None = None) -> Ruleset:
-        """One version: the one in force ``on`` a day, a named ``version``, or the newest."""
+        """One version: the one in force ``on`` a day (default today: never a version that
+        starts later), or a named ``version``."""
         if on is not None and version is not None:
             raise ValueError("give either on= (a date) or version=, not both")
         versions = self._versions(ruleset_id)
@@ -153,7 +138,7 @@ class Registry:
                                     f"versions: {', '.join(versions)}")
             return self._load(ruleset_id, version)
         if on is None:
-            return self._load(ruleset_id, max(versions, key=version_key))
+            on = today()
         if isinstance(on, dt.datetime):
             on = on.date()
         loaded: list[Ruleset] = []
