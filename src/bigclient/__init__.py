@@ -23,12 +23,14 @@ from .errors import (
 from .ids import ClientId, IdScheme
 from .ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
 from .ledger.sqlite import SqliteLedger
+from .records import BadRow
 from .registry import Registry, RegistryError
 from .ruleset import Ruleset, load, load_text
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BadRow",
     "BigClientError",
     "ClientId",
     "Decision",

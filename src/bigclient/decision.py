@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .amounts import describe_amount, format_amount
 
 if TYPE_CHECKING:
+    from ._common import Label
     from .ruleset import Ruleset
     from .scoring import IndicatorResult, Override
 
@@ -47,7 +48,7 @@ class Decision:
     """What the ruleset decided for one client, and everything needed to explain it."""
 
     __slots__ = ("_env", "_indicators", "_notes", "_ruleset", "computed_tier", "criteria",
-                 "flags", "override", "qualified", "route", "score", "tier")
+                 "flags", "identity", "override", "qualified", "route", "score", "tier")
 
     def __init__(self, ruleset: Ruleset, env: dict[str, Any], qualified: bool,
                  criteria: tuple[str, ...], score: Decimal | None, computed_tier: str | None,
@@ -66,6 +67,12 @@ class Decision:
         self.override = override
         self._indicators = indicators
         self._notes = notes
+        self.identity: Mapping[str, Any] = {}  # the ruleset's declared identity columns
+
+    @property
+    def tier_label(self) -> Label | None:
+        """The final tier's label (zh/en) as policy staff name it; None without a tier."""
+        return self._ruleset.tier_labels.get(self.tier) if self.tier is not None else None
 
     @property
     def ruleset(self) -> str:
@@ -96,6 +103,7 @@ class Decision:
         """JSON-ready: Decimals as strings, so no precision is lost on the way out."""
         return {
             "ruleset": self.ruleset,
+            "identity": dict(self.identity),
             "qualified": self.qualified,
             "criteria": list(self.criteria),
             "score": None if self.score is None else str(self.score),  # at the declared step

@@ -38,6 +38,7 @@ from .expr import Compiled, ExprError, Ty, _suggest, compile_expr
 from .ids import IdScheme
 from .inputs import FieldSpec, RecordReader, converter, field_type, make_model
 from .qualification import CompiledQualification, Qualification, compile_qualification
+from .records import BadRow, ErrorMode, as_mapping, decide_rows, guarded
 from .scoring import CompiledScoring, Scoring, compile_scoring
 from .source import Located, YamlPath, parse_text, read_file
 
@@ -104,6 +105,10 @@ class RulesetSpec(Model):
     lines: dict[Identifier, Label] = Field(default_factory=dict,
                                            description="product lines (业务种类)")
     inputs: dict[Identifier, FieldSpec] = Field(description="what a client record gives")
+    identity: dict[Identifier, Label] = Field(
+        default_factory=dict, description="columns that name a client record but are not "
+        "inputs (e.g. client_id, name): accepted and passed through to the decision, never "
+        "used by a rule. Any other key a record carries is refused as a likely typo")
     context: dict[Identifier, FieldSpec] = Field(
         default_factory=dict, description="values about the bureau, not the client (one per run)")
     derived: dict[Identifier, Derived] = Field(
@@ -152,6 +157,10 @@ class Ruleset:
                         problems.append(src.problem((section, name, "default"),
                                                     f"the default does not fit: {exc}",
                                                     code="BC110"))
+        for name in spec.identity:  # an identity column is never also a value rules read
+            if name in names or name in spec.derived:
+                problems.append(src.problem(("identity", name), f"'{name}' is declared as an "
+                                            "input, context or derived value too", code="BC120"))
         self.derived = self._compile_derived(names, problems)
         self.qualification: CompiledQualification = compile_qualification(
             spec.qualification, names, src, ("qualification",), problems, lines)
@@ -179,9 +188,10 @@ class Ruleset:
             raise RulesetError(problems)
         self._flag_tests = [(fl.id, e.func) for fl, e in self.flags]
         self._flag_effects = [(fl, e) for fl, e in self.flags if fl.exclude or fl.cap]
-        self._inputs = RecordReader(spec.inputs, lines)
+        self._inputs = RecordReader(spec.inputs, lines, identity=spec.identity)
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
+        self.tier_labels = {t.id: t.label for t in spec.scoring.tiers} if spec.scoring else {}
 
     # -- header ---------------------------------------------------------------
     @property
@@ -218,7 +228,8 @@ class Ruleset:
     @cached_property
     def input_model(self) -> type[BaseModel]:
         """Pydantic model of the declared inputs (for host services and JSON Schema)."""
-        return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines)
+        return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines,
+                          self.spec.identity)
 
     @cached_property
     def context_model(self) -> type[BaseModel]:
@@ -263,7 +274,7 @@ class Ruleset:
 
     # -- evaluation -------------------------------------------------------------
     def read_context(self, context: Mapping[str, Any] | BaseModel | None) -> dict[str, Any]:
-        return self._context.read(_as_mapping(context) if context is not None else {})
+        return self._context.read(as_mapping(context, "context") if context is not None else {})
 
     def evaluate(self, client: Mapping[str, Any] | BaseModel,
                  context: Mapping[str, Any] | BaseModel | None = None,
@@ -272,18 +283,39 @@ class Ruleset:
         """Decide one client. ``on`` (optional) is the date overrides are checked against."""
         return self._decide(client, self.read_context(context), override, on, None)
 
+    @typing.overload
     def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
-                      context: Mapping[str, Any] | BaseModel | None = None,
-                      *, on: dt.date | None = None) -> Iterator[Decision]:
-        """Stream decisions; the context is read once for the whole run."""
-        ctx = self.read_context(context)
-        for row, client in enumerate(clients, start=1):
-            yield self._decide(client, ctx, None, on, row)
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: typing.Literal["raise"] = "raise",
+                      start: int = 1) -> Iterator[Decision]: ...
 
+    @typing.overload
+    def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: typing.Literal["collect"],
+                      start: int = 1) -> Iterator[Decision | BadRow]: ...
+
+    def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: ErrorMode = "raise",
+                      start: int = 1) -> Iterator[Decision | BadRow]:
+        """Stream decisions; the context is read once for the whole run.
+
+        ``errors="raise"`` stops at the first bad row with an error naming it;
+        ``"collect"`` yields a :class:`BadRow` (row number, error, record) in its place and
+        goes on. Rows count from ``start``: the CLI counts a CSV's header as row 1, so pass
+        ``start=2`` to number csv.DictReader rows as ``bigclient evaluate`` does.
+        """
+        ctx = self.read_context(context)
+        return decide_rows(lambda client, row: self._decide(client, ctx, None, on, row),
+                           clients, errors, start)
+
+    @guarded
     def _decide(self, client: Mapping[str, Any] | BaseModel, ctx: dict[str, Any],
                 override: Mapping[str, Any] | None, on: dt.date | None,
                 row: int | None) -> Decision:
-        env = self._inputs.read(_as_mapping(client), row)
+        record = _as_mapping(client)
+        env = self._inputs.read(record, row)
         env.update(ctx)
         try:
             for name, expr in self.derived:
@@ -327,14 +359,15 @@ class Ruleset:
                 tier = ov.tier
             elif ov is not None:
                 flags.append("override_refused")
-        return Decision(self, env, qualified, criteria, score, computed, tier, tuple(flags),
-                        results, ov, tuple(notes))
+        decision = Decision(self, env, qualified, criteria, score, computed, tier,
+                            tuple(flags), results, ov, tuple(notes))
+        if self._inputs.identity:
+            decision.identity = self._inputs.identity_of(record, row)
+        return decision
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    return value
+    return as_mapping(value)
 
 
 def _camel(text: str) -> str:
