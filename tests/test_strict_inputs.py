@@ -237,19 +237,44 @@ def test_parse_amount_raises_only_amount_error(value: Any) -> None:
         assert result + 1 - 1 == result  # exact: no rounding by the 28-digit context
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("- {from: 150万, score: 100}", "- {from: 1亿亿亿亿, score: 100}"),
-    ("weight: 60%", "weight: 1e999999"),
-    ("- {from: 150万, score: 100}", "- {from: " + "9" * 40 + ", score: 100}"),
-    ("- {from: 150万, score: 100}", "- {from: 1 5 0, score: 100}"),
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ("- {from: 150万, score: 100}", "- {from: 1亿亿亿亿, score: 100}", "28 digits"),
+    ("weight: 60%", "weight: 1e999999", "28 digits"),
+    ("- {from: 150万, score: 100}", "- {from: " + "9" * 40 + ", score: 100}", "28 digits"),
+    ("- {from: 150万, score: 100}", "- {from: 1 5 0万, score: 100}", "space"),
 ])
-def test_bad_amounts_in_a_ruleset_are_located_errors(old: str, new: str) -> None:
+def test_bad_amounts_in_a_ruleset_are_located_errors(old: str, new: str, fragment: str) -> None:
     with pytest.raises(RulesetError) as info:
         load_changed(old, new)
     assert info.value.line > 0 and "scoring" in info.value.path
+    assert fragment in info.value.problems[0].message
 
 
 def test_overflowing_literal_in_an_expression_is_located() -> None:
     with pytest.raises(RulesetError) as info:
         load_changed("when: agreement_signed\n", "when: revenue_month_total > 1亿亿亿亿\n")
     assert info.value.problems[0].path == ("qualification", "criteria", 0, "when")
+
+
+# -- diff: a key one version declares is not a typo for the other ------------------------
+
+def test_impact_reads_keys_only_one_version_declares() -> None:
+    from bigclient.diff import impact
+
+    old = bigclient.load(ROOT / "rulesets" / "shantou-postal" / "1.0.0.yaml")
+    new = load_changed("  credit_warning:\n    type: bool",
+                       "  branch_count:\n    type: integer\n    default: 0\n"
+                       "    label: {zh: 网点数, en: Branches}\n  credit_warning:\n    type: bool")
+    clients = [{**OK, "branch_count": 3}, {**OK, "branch_cnt": 3}]
+    imp = impact(old, new, clients, CTX)
+    assert imp.evaluated == 1
+    assert [b.row for b in imp.bad_rows] == [2] and "branch_cnt" in imp.bad_rows[0].error
+
+
+def test_internal_names_are_env_lookups_by_construction() -> None:
+    import ast
+
+    from bigclient.expr import _ToEnv
+
+    node = _ToEnv({}).visit(ast.parse("_f_abs", mode="eval").body)
+    assert isinstance(node, ast.Subscript)  # not the compiler's own function

@@ -317,7 +317,8 @@ class RecordReader:
             code.append(f"    raw = get({key}, MISSING)")
             if is_map:
                 ns[f"k{i}"] = self._dotted[name]
-                code += [f"    if raw is MISSING: raw = collect(record, {key})",
+                ns[f"p{i}"] = tuple((line, f"{name}.{line}") for line in self.lines)
+                code += [f"    if raw is MISSING: raw = collect(record, p{i})",
                          f"    elif not k{i}.isdisjoint(record): "
                          f"errors.append(both(record, {key}, row))"]
             code.append('    if raw is MISSING or raw is None or raw == "":')
@@ -337,11 +338,14 @@ class RecordReader:
         return reader
 
 
-def _collect_dotted(record: Mapping[str, Any], name: str) -> Any:
-    """CSV columns ``revenue_month.savings`` make the table ``revenue_month``."""
-    prefix = name + "."
-    found = {k[len(prefix):]: v for k, v in record.items()
-             if isinstance(k, str) and k.startswith(prefix)}
+def _collect_dotted(record: Mapping[str, Any], pairs: tuple[tuple[str, str], ...]) -> Any:
+    """CSV columns ``revenue_month.savings`` make the table ``revenue_month``.
+
+    Only declared lines are looked up (``pairs``: line, column): any other dotted column
+    has already been refused as unknown, and a look-up per line is cheaper than a scan of
+    every column per table.
+    """
+    found = {line: record[col] for line, col in pairs if col in record}
     return found if found else _MISSING
 
 

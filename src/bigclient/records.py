@@ -99,3 +99,18 @@ def decide_rows(decide: Callable[[Any, int], Decision], clients: Iterable[Any],
             if errors == "raise":
                 raise
             yield BadRow(row, exc, client)
+
+
+def for_version(record: Mapping[Any, Any] | None, rs: Any, other: Any,
+                part: Literal["inputs", "context"] = "inputs") -> Mapping[Any, Any]:
+    """``record`` as ``rs`` reads it beside ``other`` (``bigclient diff``): a key that only
+    ``other`` declares (an input the new version added) is left out for ``rs``; a key
+    neither declares stays, so it is still refused as unknown."""
+    record = {} if record is None else record
+    if not isinstance(record, Mapping):
+        return record
+    own: frozenset[Any] = (rs._inputs if part == "inputs" else rs._context).known
+    theirs: frozenset[Any] = (other._inputs if part == "inputs" else other._context).known
+    if own.issuperset(record):
+        return record
+    return {k: v for k, v in record.items() if k in own or k not in theirs}
