@@ -139,7 +139,7 @@ def test_integer_division_is_decimal_not_float() -> None:
         ("name.upper", "'.' (attribute)"),
         ("'%100000000d' % 1", "remainder"),
         ("name * 1000000000", "arithmetic works on numbers only"),
-        ("__import__('os')", "not a function"),
+        ("__import__('os')", "reserved for bigclient"),
         ("rand()", "not a function"),
         ("flag + x", "arithmetic works on numbers only"),
         ("x > name", "cannot compare"),

@@ -22,6 +22,7 @@ from bigclient.errors import (
 from bigclient.language.amounts import parse_amount
 from bigclient.ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
 from bigclient.ledger.sqlite import SqliteLedger
+from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 from bigclient.workflow.registry import Registry, RegistryError
@@ -29,6 +30,7 @@ from bigclient.workflow.registry import Registry, RegistryError
 __version__ = "0.1.0"
 
 __all__ = [
+    "BadRow",
     "BigClientError",
     "ClientId",
     "Decision",

@@ -33,11 +33,14 @@ class Plan(Protocol):
     @property
     def explainers(self) -> Sequence[CompiledSection]: ...
 
+    @property
+    def tier_labels(self) -> Mapping[str, Label]: ...
+
 class Decision:
     """What the ruleset decided for one client, and everything needed to explain it."""
 
     __slots__ = ("_env", "_indicators", "_notes", "_ruleset", "computed_tier", "criteria",
-                 "flags", "override", "qualified", "route", "score", "tier")
+                 "flags", "identity", "override", "qualified", "route", "score", "tier")
 
     def __init__(self, plan: Plan, env: dict[str, Any], verdict: Verdict) -> None:
         self._ruleset = plan
@@ -52,6 +55,12 @@ class Decision:
         self.override = verdict.override
         self._indicators = verdict.indicators
         self._notes = tuple(verdict.notes)
+        self.identity: Mapping[str, Any] = {}  # the ruleset's declared identity columns
+
+    @property
+    def tier_label(self) -> Label | None:
+        """The final tier's label (zh/en) as policy staff name it; None without a tier."""
+        return self._ruleset.tier_labels.get(self.tier) if self.tier is not None else None
 
     @property
     def ruleset(self) -> str:
@@ -87,6 +96,7 @@ class Decision:
         """JSON-ready: Decimals as strings, so no precision is lost on the way out."""
         return {
             "ruleset": self.ruleset,
+            "identity": dict(self.identity),
             "qualified": self.qualified,
             "criteria": list(self.criteria),
             "score": None if self.score is None else str(self.score),  # at the declared step

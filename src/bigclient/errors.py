@@ -4,6 +4,7 @@ can read every message: each says where, what was expected, what was found, how 
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,8 +99,28 @@ class InputError(BigClientError, ValueError):
     def __str__(self) -> str:
         where = f"row {self.row}: " if self.row is not None else ""
         return "\n".join(f"{where}input '{e.field}': {e.message}"
-                         + ("" if e.value is None else f" (found {e.value!r})")
+                         + ("" if e.value is None else f" (found {shown(e.value)})")
                          for e in (self, *self.others))
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: short, and safe for any size or depth of value.
+
+    A 200 KB cell, a 5,000-digit number or a list nested 10,000 deep must give a readable
+    line, not a flood of text or a RecursionError while the error is being reported.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<a whole number of about {int(value.bit_length() * 0.30103) + 1} digits>"
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a value whose own repr fails still leaves the message readable
+        return f"<{type(value).__name__}>"
 
 
 class EvaluationError(BigClientError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,7 @@ from bigclient.language.fields import RecordReader, converter, field_type, make_
 from bigclient.language.load_messages import document_shape
 from bigclient.language.source import Located, parse_text, read_file
 from bigclient.language.validation import validate_spec
+from bigclient.records import BadRow, ErrorMode, as_mapping, decide_rows, guarded
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
 from bigclient.sections.ids.scheme import IdScheme
@@ -60,6 +62,10 @@ class Ruleset:
                         problems.append(src.problem((part, name, "default"),
                                                     f"the default does not fit: {exc}",
                                                     code="BC110"))
+        for name in spec.identity:  # an identity column is never also a value rules read
+            if name in names or name in spec.part("derived"):
+                problems.append(src.problem(("identity", name), f"'{name}' is declared as an "
+                                            "input, context or derived value too", code="BC120"))
         labels = {name: f.label for part in (spec.inputs, spec.context) for name, f in part.items()}
         ctx = CompileContext(src=src, names=names, lines=lines, line_labels=spec.lines,
                              name_labels=labels,
@@ -80,9 +86,12 @@ class Ruleset:
         self._settlers = [c for c in compiled.values() if c is not None]
         self.explainers = tuple(c for s in sorted(SECTIONS, key=lambda s: s.explain_rank)
                                 if (c := compiled[s.key]) is not None)
-        self._inputs = RecordReader(spec.inputs, lines)
+        self._inputs = RecordReader(spec.inputs, lines, identity=spec.identity)
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
+        scoring: Any = compiled.get("scoring")
+        self.tier_labels: dict[str, Label] = {
+            t.id: t.label for t in scoring.spec.tiers} if scoring is not None else {}
 
     # -- header ---------------------------------------------------------------
     @property
@@ -139,7 +148,8 @@ class Ruleset:
     @cached_property
     def input_model(self) -> type[BaseModel]:
         """Pydantic model of the declared inputs (for host services and JSON Schema)."""
-        return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines)
+        return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines,
+                          self.spec.identity)
 
     @cached_property
     def context_model(self) -> type[BaseModel]:
@@ -147,7 +157,7 @@ class Ruleset:
 
     # -- evaluation -------------------------------------------------------------
     def read_context(self, context: Mapping[str, Any] | BaseModel | None) -> dict[str, Any]:
-        return self._context.read(_as_mapping(context) if context is not None else {})
+        return self._context.read(as_mapping(context, "context") if context is not None else {})
 
     def read_client(self, client: Mapping[str, Any] | BaseModel,
                     row: int | None = None) -> dict[str, Any]:
@@ -161,20 +171,41 @@ class Ruleset:
         """Decide one client. ``on`` (optional) is the date overrides are checked against."""
         return self.decide(client, self.read_context(context), override, on=on)
 
+    @typing.overload
     def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
-                      context: Mapping[str, Any] | BaseModel | None = None,
-                      *, on: dt.date | None = None) -> Iterator[Decision]:
-        """Stream decisions; the context is read once for the whole run."""
-        ctx = self.read_context(context)
-        for row, client in enumerate(clients, start=1):
-            yield self.decide(client, ctx, None, on=on, row=row)
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: typing.Literal["raise"] = "raise",
+                      start: int = 1) -> Iterator[Decision]: ...
 
+    @typing.overload
+    def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: typing.Literal["collect"],
+                      start: int = 1) -> Iterator[Decision | BadRow]: ...
+
+    def evaluate_many(self, clients: Iterable[Mapping[str, Any] | BaseModel],
+                      context: Mapping[str, Any] | BaseModel | None = None, *,
+                      on: dt.date | None = None, errors: ErrorMode = "raise",
+                      start: int = 1) -> Iterator[Decision | BadRow]:
+        """Stream decisions; the context is read once for the whole run.
+
+        ``errors="raise"`` stops at the first bad row with an error naming it;
+        ``"collect"`` yields a :class:`BadRow` (row number, error, record) in its place and
+        goes on. Rows count from ``start``: the CLI counts a CSV's header as row 1, so pass
+        ``start=2`` to number csv.DictReader rows as ``bigclient evaluate`` does.
+        """
+        ctx = self.read_context(context)
+        return decide_rows(lambda client, row: self.decide(client, ctx, None, on=on, row=row),
+                           clients, errors, start)
+
+    @guarded
     def decide(self, client: Mapping[str, Any] | BaseModel, context: dict[str, Any],
                override: Mapping[str, Any] | None = None, *, on: dt.date | None = None,
                row: int | None = None) -> Decision:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors."""
-        env = self._inputs.read(_as_mapping(client), row)
+        record = _as_mapping(client)
+        env = self._inputs.read(record, row)
         env.update(context)
         verdict = Verdict()
         try:
@@ -190,13 +221,14 @@ class Ruleset:
         if override is not None and not any(c.settle(verdict, override, on)
                                             for c in self._settlers):
             raise InputError("override", override, "this ruleset has no tiers to override")
-        return Decision(self, env, verdict)
+        decision = Decision(self, env, verdict)
+        if self._inputs.identity:
+            decision.identity = self._inputs.identity_of(record, row)
+        return decision
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    return value
+    return as_mapping(value)
 
 
 def _camel(text: str) -> str:

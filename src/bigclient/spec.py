@@ -69,6 +69,10 @@ class Header(Model):
     lines: dict[Identifier, Label] = Field(default_factory=dict,
                                            description="product lines (业务种类)")
     inputs: dict[Identifier, FieldSpec] = Field(description="what a client record gives")
+    identity: dict[Identifier, Label] = Field(
+        default_factory=dict, description="columns that name a client record but are not "
+        "inputs (e.g. client_id, name): accepted and passed through to the decision, never "
+        "used by a rule. Any other key a record carries is refused as a likely typo")
     context: dict[Identifier, FieldSpec] = Field(
         default_factory=dict, description="values about the bureau, not the client (one per run)")
 

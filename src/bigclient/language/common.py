@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -44,8 +45,25 @@ Amount = Annotated[
     }),
 ]
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-"""A name expressions can use: letters, digits and underscores, not starting with a digit."""
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _identifier(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("_"):
+        raise ValueError(_("the name '{name}' starts with '_': names starting with '_' are "
+                           "reserved for bigclient's own use; start it with a letter").format(
+                               name=value))
+    if isinstance(value, str) and not IDENTIFIER.fullmatch(value):
+        raise ValueError(_("'{name}' cannot be a name: use English letters, digits and '_', "
+                           "starting with a letter (for example revenue_month)").format(
+                               name=value))
+    return value
+
+
+Identifier = Annotated[str, BeforeValidator(_identifier),
+                       WithJsonSchema({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"})]
+"""A name expressions can use: letters, digits and underscores, starting with a letter
+(names starting with '_' are bigclient's own, so a ruleset can never reach them)."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 """An id such as a tier or criterion id: lower-case letters, digits, '-' and '_'."""

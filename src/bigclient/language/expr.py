@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bigclient.language.amounts import parse_amount
+from bigclient.i18n import _
+from bigclient.language.amounts import MAX_DIGITS, AmountError, parse_amount
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -74,7 +75,9 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 _STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
-_NUMBER_LITERAL = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(万|亿|‰|‱|%|％)*(?![\w.])")
+_NUMBER_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)(万|亿|‰|‱|%|％)*(?![\w.])")
+_RESERVED = re.compile(r"(?<![\w.])_\w*")
+"""Names starting with '_' belong to bigclient (its constants and functions), never to a ruleset."""
 
 _ALLOWED = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
@@ -124,12 +127,23 @@ def preprocess(text: str) -> tuple[str, dict[str, Decimal], list[Segment]]:
 
     def emit(chunk: str, origin: int) -> None:
         nonlocal length
+        reserved = _RESERVED.search(chunk)
+        if reserved:
+            raise ExprError(
+                _("the name '{name}' starts with '_': such names are reserved for bigclient's "
+                  "own use").format(name=reserved.group(0)),
+                _("start the name with a letter, and declare it under inputs, context or "
+                  "derived"), code="BC301")
         pos = 0
         for m in _NUMBER_LITERAL.finditer(chunk):
             out.append(chunk[pos:m.start()])
             length += m.start() - pos
-            name = f"_k{len(constants)}"
-            constants[name] = parse_amount(m.group(0))
+            name = f"_k{len(constants)}"  # cannot clash: user names never start with '_'
+            try:
+                constants[name] = parse_amount(m.group(0))
+            except AmountError as exc:
+                raise ExprError(str(exc), _("write the number with at most {n} digits").format(
+                    n=MAX_DIGITS), code="BC301") from None
             segments.append((length, length + len(name), origin + m.start(), origin + m.end()))
             out.append(name)
             length += len(name)
@@ -157,7 +171,7 @@ def _is_amount(text: str) -> bool:
 
 def suggest(name: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return _("did you mean '{name}'?").format(name=close[0]) if close else ""
 
 
 class _Checker:
@@ -270,6 +284,14 @@ class _Checker:
                                     "scope in ('regional', 'specialty')", code="BC303")
                 assert isinstance(right_node, ast.Tuple | ast.List)
                 for elt in right_node.elts:
+                    item = self.check(elt)
+                    if item.kind != left.kind:
+                        raise ExprError(
+                            _("'{value}' in the list is {item}, but '{left}' is {kind}: they "
+                              "can never be equal").format(value=self._show(elt), item=item,
+                                                           left=self._show(left_node), kind=left),
+                            _("write the list with values of the same kind as '{left}'").format(
+                                left=self._show(left_node)), code="BC303")
                     self._enum_value(left, elt)
             elif left.kind != right.kind:
                 quoted = next((n.value for n in (left_node, right_node) if isinstance(
@@ -329,7 +351,9 @@ class _ToEnv(ast.NodeTransformer):
         self.constants = constants
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in self.constants or node.id.startswith("_f_"):
+        # Every name but the constants made by _preprocess is a look-up in the environment:
+        # a ruleset name can never reach the compiled function's own globals.
+        if node.id in self.constants:
             return node
         return ast.copy_location(
             ast.Subscript(value=ast.Name("_e", ast.Load()), slice=ast.Constant(node.id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,7 +24,8 @@ from bigclient.i18n import _
 from bigclient.language.amounts import parse_amount
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from bigclient.language.expr import Ty, suggest
-from bigclient.language.textpattern import MAX_TEXT, describe, refusal
+from bigclient.language.textpattern import MAX_TEXT as MAX_PATTERN_TEXT
+from bigclient.language.textpattern import describe, refusal
 
 FieldType = Literal["bool", "integer", "money", "ratio", "text", "enum", "date", "money_map"]
 
@@ -87,7 +88,17 @@ Converter = Callable[[Any], Any]
 _MISSING = object()
 
 
-_to_decimal = parse_amount  # AmountError is a ValueError: the message reaches InputError as is
+MAX_TEXT = 1000
+"""Longest text a field takes: a longer cell is a pasting accident, not a client's data."""
+
+
+def _to_ratio(value: Any) -> Decimal:
+    return parse_amount(value)  # AmountError is a ValueError: its message reaches InputError
+
+
+def _to_decimal(value: Any) -> Decimal:
+    """Money: a rate mark (12%, 3‰) here is a rate typed in the wrong field, refused."""
+    return parse_amount(value, ratio=False)
 
 
 def _bounded(spec: FieldSpec, conv: Converter) -> Converter:
@@ -147,8 +158,10 @@ def _to_date(value: Any) -> dt.date:
 def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
     """Build the function that checks and converts one field's raw value."""
     kind = spec.type
-    if kind in ("money", "ratio"):
+    if kind == "money":
         return _bounded(spec, _to_decimal)
+    if kind == "ratio":
+        return _bounded(spec, _to_ratio)
     if kind == "integer":
         return _bounded(spec, _to_integer)
     if kind == "bool":
@@ -168,10 +181,16 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
         pattern = re.compile(spec.pattern) if spec.pattern else None
 
         def to_text(value: Any) -> str:
-            if isinstance(value, bool) or not isinstance(value, str | int):
-                raise ValueError("expected text")
-            text = str(value).strip()
-            if pattern is not None and len(text) > MAX_TEXT:  # bounds the matching work
+            if isinstance(value, int) and not isinstance(value, bool) and (
+                    value.bit_length() < 3 * MAX_TEXT):
+                value = str(value)
+            if not isinstance(value, str):
+                raise ValueError(_("expected text"))
+            if len(value) > MAX_TEXT:
+                raise ValueError(_("expected text of at most {n} characters, found {found} "
+                                   "characters").format(n=MAX_TEXT, found=len(value)))
+            text = value.strip()
+            if pattern is not None and len(text) > MAX_PATTERN_TEXT:  # bounds the matching
                 raise ValueError(_("expected {what}, found a text of {n} characters").format(
                     what=describe(pattern.pattern), n=len(text)))
             if pattern is not None and not pattern.fullmatch(text):
@@ -195,7 +214,7 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
             if amount is None or amount == "":
                 continue
             try:
-                v = parse_amount(amount)
+                v = parse_amount(amount, ratio=False)
             except ValueError as exc:
                 raise ValueError(f"line '{key}': {exc}") from None
             if (lo is not None and v < lo) or (hi is not None and v > hi):
@@ -224,13 +243,20 @@ def field_type(name: str, spec: FieldSpec, lines: tuple[str, ...]) -> Ty:
 
 
 class RecordReader:
-    """Converts raw records for a set of fields; compiled once per ruleset."""
+    """Converts raw records for a set of fields; compiled once per ruleset.
+
+    A key the ruleset does not declare is refused, never dropped: ``agreemnt_signed: true``
+    left out would decide the client as if there were no agreement. Identity columns
+    (``client_id``, ``name``) are accepted only when the ruleset declares them.
+    """
 
     def __init__(self, fields: Mapping[str, FieldSpec], lines: tuple[str, ...],
-                 prefix: str = "") -> None:
+                 prefix: str = "", identity: Iterable[str] = ()) -> None:
         self.prefix = prefix
         self.lines = lines
+        self.identity = tuple(identity)
         self._plan: list[tuple[str, Converter, Any, bool]] = []
+        dotted: dict[str, frozenset[str]] = {}
         for name, spec in fields.items():
             conv = converter(spec, lines)
             default: Any = _MISSING
@@ -239,8 +265,59 @@ class RecordReader:
             elif spec.type == "money_map":
                 default = dict.fromkeys(lines, Decimal(0))
             self._plan.append((name, conv, default, spec.type == "money_map"))
-
+            if spec.type == "money_map":
+                dotted[name] = frozenset(f"{name}.{line}" for line in lines)
+        self._dotted = dotted
+        self.known: frozenset[Any] = frozenset(
+            [*fields, *self.identity, *(k for keys in dotted.values() for k in keys)])
+        self._names = tuple(fields)
         self.read: Callable[..., dict[str, Any]] = self._compile()
+
+    def unknown(self, record: Mapping[Any, Any], row: int | None) -> list[InputError]:
+        """One error per undeclared key, with the declared name it most likely meant."""
+        errors = []
+        for key in record:
+            if key in self.known:
+                continue
+            text = key if isinstance(key, str) else repr(key)
+            base, dot, line = text.partition(".")
+            if dot and base in self._dotted:
+                hint = suggest(line, self.lines) or _("lines are: {lines}").format(
+                    lines=", ".join(self.lines))
+                message = _("'{line}' is not a product line of '{table}'; {hint}").format(
+                    line=line, table=base, hint=hint)
+            else:
+                hint = suggest(text, [*self._names, *self.identity]) or _(
+                    "declared names are: {names}").format(names=", ".join(self._names) or "-")
+                what = (_("is not a context value of this ruleset") if self.prefix else
+                        _("is not an input of this ruleset"))
+                message = f"{what}; {hint}" + ("" if hint.endswith("?") else ".")
+                if not self.prefix and not hint.endswith("?"):
+                    message += " " + _("A column that only identifies the row (such as "
+                                       "client_id or name) must be declared under 'identity:' "
+                                       "in the ruleset.")
+            errors.append(InputError(self.prefix + text[:80], None, message, row))
+        return errors
+
+    def both_forms(self, record: Mapping[Any, Any], name: str, row: int | None) -> InputError:
+        return InputError(self.prefix + name, None, _(
+            "is given twice: as '{name}' and as columns '{name}.<line>'; give one of the two"
+        ).format(name=name), row)
+
+    def identity_of(self, record: Mapping[Any, Any], row: int | None) -> dict[str, Any]:
+        """The declared identity values of a record, passed through (text or whole numbers)."""
+        out: dict[str, Any] = {}
+        for name in self.identity:
+            value = record.get(name)
+            if value is None or (isinstance(value, str) and len(value) <= MAX_TEXT) or (
+                    isinstance(value, int) and not isinstance(value, bool)
+                    and value.bit_length() < 200):
+                out[name] = value
+            else:
+                raise InputError(name, value, _(
+                    "expected text of at most {n} characters identifying the row").format(
+                        n=MAX_TEXT), row)
+        return out
 
     def _compile(self) -> Callable[..., dict[str, Any]]:
         """Unroll the field loop into one generated function.
@@ -251,15 +328,21 @@ class RecordReader:
         embedded with repr(), so the generated text holds no user-controlled code.
         """
         ns: dict[str, Any] = {"MISSING": _MISSING, "InputError": InputError,
-                              "collect": _collect_dotted}
-        code = ["def read(record, row=None):", "    out = {}", "    errors = []",
+                              "collect": _collect_dotted, "known": self.known,
+                              "unknown": self.unknown, "both": self.both_forms}
+        code = ["def read(record, row=None):", "    out = {}",
+                "    errors = [] if known.issuperset(record) else unknown(record, row)",
                 "    get = record.get"]
         for i, (name, conv, default, is_map) in enumerate(self._plan):
             ns[f"c{i}"], ns[f"d{i}"] = conv, default
             key, label = repr(name), repr(self.prefix + name)
             code.append(f"    raw = get({key}, MISSING)")
             if is_map:
-                code.append(f"    if raw is MISSING: raw = collect(record, {key})")
+                ns[f"k{i}"] = self._dotted[name]
+                ns[f"p{i}"] = tuple((line, f"{name}.{line}") for line in self.lines)
+                code += [f"    if raw is MISSING: raw = collect(record, p{i})",
+                         f"    elif not k{i}.isdisjoint(record): "
+                         f"errors.append(both(record, {key}, row))"]
             code.append('    if raw is MISSING or raw is None or raw == "":')
             if default is _MISSING:
                 code.append(f"        errors.append(InputError({label}, None, "
@@ -277,11 +360,14 @@ class RecordReader:
         return reader
 
 
-def _collect_dotted(record: Mapping[str, Any], name: str) -> Any:
-    """CSV columns ``revenue_month.savings`` make the table ``revenue_month``."""
-    prefix = name + "."
-    found = {k[len(prefix):]: v for k, v in record.items()
-             if isinstance(k, str) and k.startswith(prefix)}
+def _collect_dotted(record: Mapping[str, Any], pairs: tuple[tuple[str, str], ...]) -> Any:
+    """CSV columns ``revenue_month.savings`` make the table ``revenue_month``.
+
+    Only declared lines are looked up (``pairs``: line, column): any other dotted column
+    has already been refused as unknown, and a look-up per line is cheaper than a scan of
+    every column per table.
+    """
+    found = {line: record[col] for line, col in pairs if col in record}
     return found if found else _MISSING
 
 
@@ -299,10 +385,17 @@ def _pydantic_type(spec: FieldSpec, lines: tuple[str, ...]) -> Any:
     return Annotated[base, BeforeValidator(validate)]
 
 
-def make_model(name: str, fields: Mapping[str, FieldSpec],
-               lines: tuple[str, ...]) -> type[BaseModel]:
-    """A pydantic model of the declared fields, for host services and JSON Schema."""
+def make_model(name: str, fields: Mapping[str, FieldSpec], lines: tuple[str, ...],
+               identity: Mapping[str, Label] | None = None) -> type[BaseModel]:
+    """A pydantic model of the declared fields, for host services and JSON Schema.
+
+    Undeclared keys are refused (``extra="forbid"``), as ``evaluate`` refuses them; the
+    declared identity columns are optional text.
+    """
     definitions: dict[str, Any] = {}
+    for iname, label in (identity or {}).items():
+        definitions[iname] = (str | int | None, Field(None, description=label.en,
+                                                      title=label.zh))
     for fname, spec in fields.items():
         annotation = _pydantic_type(spec, lines)
         if spec.required:
@@ -313,5 +406,5 @@ def make_model(name: str, fields: Mapping[str, FieldSpec],
             definitions[fname] = (annotation, Field(default, description=spec.label.en,
                                                     title=spec.label.zh))
     model: type[BaseModel] = create_model(
-        name, __config__=ConfigDict(extra="ignore"), **definitions)
+        name, __config__=ConfigDict(extra="forbid"), **definitions)
     return model

@@ -20,11 +20,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bigclient.errors import Problem, RulesetError
 from bigclient.i18n import _
+from bigclient.language.amounts import MAX_DIGITS as AMOUNT_DIGITS
 from bigclient.language.yaml_messages import bad_character, explain
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64
-MAX_DIGITS = 30
+MAX_DIGITS = AMOUNT_DIGITS  # one limit for YAML numbers and amounts: what Decimal holds exactly
 """A number in a ruleset has at most this many digits on either side of the point: far
 more than any amount needs, and small enough that no sum or product of them overflows."""
 

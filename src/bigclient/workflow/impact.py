@@ -11,6 +11,7 @@ from typing import Any
 
 from bigclient.errors import BigClientError
 from bigclient.language.words import say
+from bigclient.records import for_version
 from bigclient.ruleset import Ruleset
 from bigclient.workflow.diff import Change, jsonable
 
@@ -162,8 +163,10 @@ def impact(old: Ruleset, new: Ruleset, clients: Iterable[Row],
     ``bigclient.cli.read_records`` gives them (so row numbers match the file). A row that
     either version cannot decide is listed in ``bad_rows``; a bad ``context`` is an error.
     """
-    old.read_context(context)  # fail once, clearly, on a bad context, not once per row
-    new.read_context(context)
+    old_ctx, new_ctx = for_version(context, old, new, "context"), for_version(
+        context, new, old, "context")  # a value only one version declares is not a typo
+    old.read_context(old_ctx)  # fail once, clearly, on a bad context, not once per row
+    new.read_context(new_ctx)
     tiers, labels = _tier_order(old, new)
     result = Impact(old.version, new.version, tiers, labels)
     for index, item in enumerate(clients, start=1):
@@ -176,12 +179,12 @@ def impact(old: Ruleset, new: Ruleset, clients: Iterable[Row],
             result.bad_rows.append(BadRow(row, ident, error or "no record"))
             continue
         try:
-            a = old.evaluate(record, context=context)
+            a = old.evaluate(for_version(record, old, new), context=old_ctx)
         except BigClientError as exc:
             result.bad_rows.append(BadRow(row, ident, f"{old.version}: {exc}"))
             continue
         try:
-            b = new.evaluate(record, context=context)
+            b = new.evaluate(for_version(record, new, old), context=new_ctx)
         except BigClientError as exc:
             result.bad_rows.append(BadRow(row, ident, f"{new.version}: {exc}"))
             continue

@@ -1,0 +1,119 @@
+"""Client records on their way into a ruleset: what a record may be, how a run of many
+records reports a bad one (:class:`BadRow`), and the guard that keeps every failure a
+bigclient error.
+
+A host service must be able to catch ``BigClientError`` and nothing else: a record that
+is not a mapping, a value no converter expected, an expression that overflows — each
+becomes an :class:`~bigclient.errors.InputError` or
+:class:`~bigclient.errors.EvaluationError` naming the row, never a ``TypeError`` or a
+``decimal.Overflow`` with a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+
+from pydantic import BaseModel
+
+from bigclient.errors import BigClientError, EvaluationError, InputError
+from bigclient.i18n import _
+
+if TYPE_CHECKING:
+    from bigclient.decision import Decision
+
+ErrorMode = Literal["raise", "collect"]
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row ``evaluate_many(..., errors="collect")`` could not decide.
+
+    ``row`` counts as the rows were given, from ``start`` (1 unless told), so it matches
+    the numbers the caller shows; ``error`` is the InputError or EvaluationError, with the
+    same message ``errors="raise"`` would have raised; ``record`` is the row as given.
+    """
+
+    row: int
+    error: BigClientError
+    record: Any = None
+
+    qualified = False  # lets a loop test ``d.qualified`` without first asking isinstance
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+
+def as_mapping(value: Any, what: str = "client") -> Mapping[Any, Any]:
+    """A record as a mapping: a dict, any Mapping, or a pydantic model (its fields)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, Mapping):
+        return value
+    raise InputError(f"({what})", None, _(
+        "expected a record of 'name: value' pairs (a dict), found {kind}").format(
+            kind=type(value).__name__))
+
+
+def guarded(decide: Callable[P, T]) -> Callable[P, T]:
+    """Wrap a decide function: any failure that is not a bigclient error becomes one.
+
+    The converters and compiled expressions are written to raise only InputError and
+    EvaluationError; this is the net under them, so an overlooked case is still a plain,
+    row-numbered error for the caller and not a crash of the whole run.
+    """
+
+    @functools.wraps(decide)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        row = kwargs.get("row")
+        row = row if isinstance(row, int) else None
+        try:
+            return decide(*args, **kwargs)
+        except BigClientError:
+            raise
+        except RecursionError:
+            raise InputError("(client)", None, _(
+                "the record is nested too deeply to be read"), row) from None
+        except (ArithmeticError, TypeError, AttributeError, ValueError, KeyError,
+                IndexError) as exc:
+            where = _("row {row}: ").format(row=row) if row is not None else ""
+            raise EvaluationError(where + _(
+                "the client could not be decided with {ruleset} {version} ({kind}); check the "
+                "values of this row").format(ruleset=getattr(args[0], "id", "?"),
+                                             version=getattr(args[0], "version", "?"),
+                                             kind=type(exc).__name__)) from None
+
+    return wrapper
+
+
+def decide_rows(decide: Callable[[Any, int], Decision], clients: Iterable[Any],
+                errors: ErrorMode, start: int) -> Iterator[Decision | BadRow]:
+    """Decide each row in turn; on a bad row raise, or yield a BadRow and go on."""
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', found {errors!r}")
+    for row, client in enumerate(clients, start=start):
+        try:
+            yield decide(client, row)
+        except (InputError, EvaluationError) as exc:
+            if errors == "raise":
+                raise
+            yield BadRow(row, exc, client)
+
+
+def for_version(record: Mapping[Any, Any] | None, rs: Any, other: Any,
+                part: Literal["inputs", "context"] = "inputs") -> Mapping[Any, Any]:
+    """``record`` as ``rs`` reads it beside ``other`` (``bigclient diff``): a key that only
+    ``other`` declares (an input the new version added) is left out for ``rs``; a key
+    neither declares stays, so it is still refused as unknown."""
+    record = {} if record is None else record
+    if not isinstance(record, Mapping):
+        return record
+    own: frozenset[Any] = (rs._inputs if part == "inputs" else rs._context).known
+    theirs: frozenset[Any] = (other._inputs if part == "inputs" else other._context).known
+    if own.issuperset(record):
+        return record
+    return {k: v for k, v in record.items() if k in own or k not in theirs}
