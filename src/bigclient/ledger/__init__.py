@@ -17,17 +17,25 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..errors import ExhaustedError, InputError, InvalidComponent, InvalidId, StoreError
+from ..i18n import _
 from ..ids import DEFAULT_SCHEME, ClientId, IdScheme
 
 __all__ = [
     "Allocation",
     "ExhaustedError",
     "IdAllocator",
+    "ImportRefused",
+    "ImportResult",
     "KeyConflict",
     "Ledger",
+    "LedgerInfo",
+    "LedgerMismatch",
+    "NoLedger",
     "SqliteLedger",
+    "StaleLedger",
     "StoreError",
     "UnknownHeadquarters",
+    "import_csv",
 ]
 
 MAX_KEY_LENGTH = 200
@@ -39,6 +47,30 @@ class KeyConflict(StoreError):
 
 class UnknownHeadquarters(StoreError):
     """A branch was asked for under a headquarters ID this ledger never allocated."""
+
+
+class NoLedger(StoreError):
+    """No ledger file where one was expected (it is never created on its own: D-12)."""
+
+
+class LedgerMismatch(StoreError):
+    """The ledger serves another ruleset or ID scheme, or is not the ledger that was there."""
+
+
+class StaleLedger(StoreError):
+    """The ledger holds fewer allocations than its high-water mark: an old backup or a copy
+    without its -wal file. Allocating from it could hand an ID out twice."""
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    """What a ledger says about itself: which ruleset and ID scheme it serves (D-12)."""
+
+    ledger_id: str  # random, made at creation: tells two ledgers of one ruleset apart
+    ruleset: str  # the ruleset id, e.g. shantou-postal
+    scheme: str  # IdScheme.fingerprint of the scheme it was created for
+    created_at: str  # ISO 8601, UTC
+    generation: int  # allocations recorded so far (new IDs and imported ones)
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,10 @@ class Ledger(Protocol):
         """The allocation made with an idempotency key, or None."""
         ...
 
+    def info(self) -> LedgerInfo:
+        """Which ruleset and ID scheme this ledger serves."""
+        ...
+
     def close(self) -> None:
         """Release the connection (the ledger reopens it when used again)."""
         ...
@@ -112,6 +148,14 @@ class IdAllocator:
     def __init__(self, scheme: IdScheme | None, ledger: Ledger) -> None:
         self.scheme = DEFAULT_SCHEME if scheme is None else scheme
         self.ledger = ledger
+        info = ledger.info()
+        if info.scheme != self.scheme.fingerprint:
+            raise LedgerMismatch(_(
+                "the ledger {ledger} serves ruleset {ruleset} with IDs of {theirs}, but "
+                "this ID scheme makes {ours}; one ledger serves one ID scheme. Use that "
+                "ruleset's scheme, or create a ledger for this one (bigclient id init)").format(
+                ledger=ledger, ruleset=info.ruleset, theirs=info.scheme,
+                ours=self.scheme.fingerprint))
 
     def new_client(self, region: str | int, *, key: str, by: str) -> ClientId:
         """A new headquarters-level ID (branch 000) in ``region``; same key, same ID."""
@@ -152,4 +196,5 @@ class IdAllocator:
                              f"this ID scheme ({exc}); was the scheme changed?") from None
 
 
+from .importing import ImportRefused, ImportResult, import_csv  # noqa: E402
 from .sqlite import SqliteLedger  # noqa: E402  (the default store needs the names above)
