@@ -114,7 +114,16 @@ def parse_record(row: int, record: Mapping[str, str | None], scheme: IdScheme) -
 
 def read_csv(path: Path, scheme: IdScheme, *, encoding: str = "utf-8-sig") -> list[ImportRow]:
     """Every row of an import file, or ImportRefused listing every bad one."""
-    problems: list[str] = []
+    rows, problems = _read_csv(path, scheme, encoding)
+    if problems:
+        raise ImportRefused(str(path), [text for _row, text in problems])
+    return rows
+
+
+def _read_csv(path: Path, scheme: IdScheme,
+              encoding: str) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """The good rows and the (row, problem) of each bad one; a bad header is refused."""
+    problems: list[tuple[int, str]] = []
     rows: list[ImportRow] = []
     try:
         with path.open(encoding=encoding, newline="") as f:
@@ -126,31 +135,32 @@ def read_csv(path: Path, scheme: IdScheme, *, encoding: str = "utf-8-sig") -> li
             unknown = [h for h in header if h not in COLUMNS_ALLOWED]
             twice = sorted({h for h in header if header.count(h) > 1})
             if unknown:
-                problems.append(_("row 1: unknown column(s) {columns}; the columns are "
+                problems.append((1, _("row 1: unknown column(s) {columns}; the columns are "
                                   "{allowed} (only id is required)").format(
                     columns=", ".join(repr(h) for h in unknown),
-                    allowed=", ".join(COLUMNS_ALLOWED)))
+                    allowed=", ".join(COLUMNS_ALLOWED))))
             if twice:
-                problems.append(_("row 1: column(s) {columns} appear more than once").format(
-                    columns=", ".join(twice)))
+                problems.append((1, _("row 1: column(s) {columns} appear more than once"
+                                      ).format(columns=", ".join(twice))))
             if "id" not in header:
-                problems.append(_("row 1: there is no 'id' column; the header must name it"))
+                problems.append((1, _("row 1: there is no 'id' column; the header must "
+                                      "name it")))
             if problems:
-                raise ImportRefused(str(path), problems)
+                raise ImportRefused(str(path), [text for _row, text in problems])
             for values in reader:
                 n = reader.line_num
                 if not any(v.strip() for v in values):
                     continue
                 if len(values) != len(header):
-                    problems.append(_("row {row}: {found} fields, but the header has "
-                                      "{expected}").format(row=n, found=len(values),
-                                                           expected=len(header)))
+                    problems.append((n, _("row {row}: {found} fields, but the header has "
+                                          "{expected}").format(row=n, found=len(values),
+                                                               expected=len(header))))
                     continue
                 try:
                     rows.append(parse_record(n, dict(zip(header, values, strict=True)),
                                              scheme))
                 except ValueError as exc:
-                    problems.append(_("row {row}: {problem}").format(row=n, problem=exc))
+                    problems.append((n, _("row {row}: {problem}").format(row=n, problem=exc)))
     except UnicodeDecodeError as exc:
         raise ImportRefused(str(path), [_("the file is not {encoding} text (byte {pos}); save "
                                           "it as UTF-8, or give --encoding gbk").format(
@@ -161,9 +171,7 @@ def read_csv(path: Path, scheme: IdScheme, *, encoding: str = "utf-8-sig") -> li
     except OSError as exc:
         raise StoreError(_("cannot read {path}: {reason}").format(
             path=path, reason=exc.strerror or exc)) from None
-    if problems:
-        raise ImportRefused(str(path), problems)
-    return rows
+    return rows, problems
 
 
 def _check_file(rows: list[ImportRow]) -> tuple[list[ImportRow], list[tuple[int, str]]]:
@@ -193,9 +201,12 @@ def _check_file(rows: list[ImportRow]) -> tuple[list[ImportRow], list[tuple[int,
 
 
 def import_rows(ledger: SqliteLedger, rows: Iterable[ImportRow], *, by: str,
-                source: str = "the import") -> ImportResult:
-    """Record ``rows`` in one transaction, or raise ImportRefused listing every clash."""
+                source: str = "the import",
+                known: Iterable[tuple[int, str]] = ()) -> ImportResult:
+    """Record ``rows`` in one transaction, or raise ImportRefused listing every clash
+    (with the ``known`` (row, problem) pairs found while reading, so all come at once)."""
     unique, problems = _check_file(list(rows))
+    problems += known
     in_file = {r.id.compact for r in unique}
     now = ledger.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
 
@@ -292,5 +303,5 @@ def import_csv(ledger: SqliteLedger, path: str | Path, *, by: str,
             "scheme given makes {ours}").format(path=ledger.path, ruleset=info.ruleset,
                                                 theirs=info.scheme, ours=scheme.fingerprint))
     source = Path(path)
-    return import_rows(ledger, read_csv(source, scheme, encoding=encoding), by=by,
-                       source=str(source))
+    rows, problems = _read_csv(source, scheme, encoding)
+    return import_rows(ledger, rows, by=by, source=str(source), known=problems)
