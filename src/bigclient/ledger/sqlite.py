@@ -44,6 +44,15 @@ from . import (
     StaleLedger,
     UnknownHeadquarters,
 )
+from ._files import (
+    COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    file_identity,
+    no_ledger,
+    store_error,
+    transient,
+)
 from ._highwater import Mark, mark_path, raise_mark, read_mark
 
 if TYPE_CHECKING:
@@ -53,81 +62,9 @@ if TYPE_CHECKING:
 _COUNTERS = {"client": ("region_counter", "region"),
              "branch": ("branch_counter", "headquarters")}
 
-__all__ = ["SqliteLedger"]
+__all__ = ["COLUMNS", "SqliteLedger", "store_error"]
 
 T = TypeVar("T")
-
-SCHEMA_VERSION = 2
-SCHEMA = """
-CREATE TABLE ledger (                   -- one row: what this ledger serves (D-12)
-    one          INTEGER PRIMARY KEY CHECK (one = 1),
-    ledger_id    TEXT NOT NULL,         -- random, made at creation
-    ruleset      TEXT NOT NULL,         -- ruleset id, e.g. shantou-postal
-    scheme       TEXT NOT NULL,         -- IdScheme.fingerprint
-    scheme_json  TEXT NOT NULL,         -- the whole ids: section it was created with
-    created_at   TEXT NOT NULL,
-    generation   INTEGER NOT NULL       -- allocations recorded so far
-);
-CREATE TABLE region_counter (
-    region TEXT PRIMARY KEY,            -- GB/T 2260 division code, 6-digit text
-    last   INTEGER NOT NULL             -- last client sequence number allocated
-);
-CREATE TABLE branch_counter (
-    headquarters TEXT PRIMARY KEY,      -- compact headquarters ID
-    last         INTEGER NOT NULL       -- last branch number allocated
-);
-CREATE TABLE allocation (
-    id           TEXT PRIMARY KEY,      -- compact ID, never reused
-    kind         TEXT NOT NULL CHECK (kind IN ('client', 'branch')),
-    region       TEXT NOT NULL,
-    sequence     INTEGER NOT NULL,
-    branch       INTEGER NOT NULL,
-    headquarters TEXT NOT NULL,
-    key          TEXT NOT NULL UNIQUE,  -- idempotency key
-    allocated_by TEXT NOT NULL,
-    allocated_at TEXT NOT NULL,
-    UNIQUE (region, sequence, branch)
-);
-CREATE INDEX allocation_headquarters ON allocation (headquarters);
-"""
-COLUMNS = "id, kind, region, sequence, branch, headquarters, key, allocated_by, allocated_at"
-
-SQLITE_BUSY, SQLITE_LOCKED = 5, 6
-SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 11, 13, 14
-SQLITE_NOTADB = 26
-
-
-def _transient(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int) and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
-        return True
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    """A driver error as a plain sentence (why: staff read it, not SQLite's jargon)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    text = str(exc).lower()
-    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text \
-            or "not a database" in text:
-        msg = _("the ledger at {path} is damaged or is not a bigclient ledger (SQLite says: "
-                "{reason}). Do not allocate from it: check it with `bigclient id check "
-                "{path}` and restore it from your latest backup (docs/ids.md)")
-    elif primary == SQLITE_FULL or "disk is full" in text:
-        msg = _("the disk holding the ledger at {path} is full ({reason}); free some space "
-                "and try again. Nothing was allocated")
-    elif primary == SQLITE_READONLY or "readonly" in text:
-        msg = _("the ledger at {path} cannot be written ({reason}); check the file's and its "
-                "folder's permissions (SQLite writes {path}-wal and {path}-shm beside it)")
-    elif primary in (SQLITE_CANTOPEN, SQLITE_IOERR) or "unable to open" in text:
-        msg = _("the ledger at {path} cannot be opened or read ({reason}); check that the "
-                "path is a file on a local disk and that you may read and write its folder")
-    else:
-        msg = _("the ledger at {path} failed: {reason}")
-    return StoreError(msg.format(path=path, reason=exc))
-
 
 def _row(row: tuple[Any, ...], new: bool = True) -> Allocation:
     return Allocation(id=row[0], kind=row[1], region=row[2], sequence=row[3], branch=row[4],
@@ -136,25 +73,6 @@ def _row(row: tuple[Any, ...], new: bool = True) -> Allocation:
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _no_ledger(path: Path) -> NoLedger:
-    if path.is_dir():
-        return NoLedger(_("{path} is a folder, not a ledger file; give the path of the "
-                          "ledger file itself (for example {path}/ids.db)").format(path=path))
-    return NoLedger(_(
-        "there is no ledger at {path}. A ledger is never created on its own, so that a lost "
-        "or moved file cannot silently start again from sequence 1 and hand out IDs twice. "
-        "Create a new one with `bigclient id init {path} --ruleset RULESET` (Python: "
-        "SqliteLedger.create), or restore yours from its backup").format(path=path))
-
-
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 class SqliteLedger:
@@ -184,7 +102,7 @@ class SqliteLedger:
         self._info: LedgerInfo | None = None
         self._scheme_json = ""
         if not self.path.is_file():
-            raise _no_ledger(self.path)
+            raise no_ledger(self.path)
         info = self.info()  # opens now, so a bad file is reported here
         if ruleset is not None and ruleset != info.ruleset:
             raise LedgerMismatch(_(
@@ -274,8 +192,8 @@ class SqliteLedger:
     def _connect(self) -> sqlite3.Connection:
         wait = max(1, int(min(5.0, self.timeout) * 1000))  # per attempt, in ms
         if not self.path.is_file():
-            raise _no_ledger(self.path)
-        identity = _file_identity(self.path)
+            raise no_ledger(self.path)
+        identity = file_identity(self.path)
         # mode=rw: never create the file here (D-12: a lost ledger must not start afresh)
         conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=rw", uri=True,
                                timeout=wait / 1000, isolation_level=None,
@@ -371,7 +289,7 @@ class SqliteLedger:
     def _connection(self) -> sqlite3.Connection:
         pid = os.getpid()
         if self._conn is not None and self._pid == pid \
-                and _file_identity(self.path) != self._identity:
+                and file_identity(self.path) != self._identity:
             # deleted or replaced under us: never keep writing to a file nobody will see
             self._conn.close()
             self._conn = None
@@ -391,7 +309,7 @@ class SqliteLedger:
                 try:
                     return work(self._connection())
                 except sqlite3.Error as exc:
-                    if not _transient(exc):
+                    if not transient(exc):
                         raise store_error(self.path, exc) from None
                     if time.monotonic() >= deadline:
                         raise StoreError(_(
