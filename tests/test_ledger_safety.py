@@ -19,6 +19,7 @@ from bigclient._cli_id import add_id_commands
 from bigclient.errors import StoreError
 from bigclient.ids import DEFAULT_SCHEME, IdScheme
 from bigclient.ledger import (
+    BackupFile,
     IdAllocator,
     ImportRefused,
     LedgerMismatch,
@@ -27,6 +28,7 @@ from bigclient.ledger import (
     StaleLedger,
     import_csv,
 )
+from bigclient.ledger._upkeep import check_file, restore
 
 CHECKED = IdScheme.model_validate({**DEFAULT_SCHEME.model_dump(), "check": "iso7064_mod11_2"})
 
@@ -201,12 +203,22 @@ def test_backup_api_keeps_what_a_copy_loses(tmp_path: Path,
     alloc = IdAllocator(None, ledger)
     ids = [alloc.new_client("440507", key=f"k{i}", by="t").compact for i in range(5)]
     assert run_cli(["id", "backup", str(path), str(dest)]) == 0  # while the ledger is open
-    assert "5 allocations" in capsys.readouterr().err
+    assert "allocations: 5" in capsys.readouterr().err
     ledger.close()
     assert run_cli(["id", "backup", str(path), str(dest)]) == 1
     assert "already exists" in capsys.readouterr().err
+    with pytest.raises(BackupFile, match="is a backup of ledger"):  # never allocate from it
+        SqliteLedger(dest)
+    assert check_file(dest) == []
+    assert run_cli(["id", "restore", str(dest), str(path)]) == 1  # the ledger is still there
+    assert "move" in capsys.readouterr().err
     remove_ledger_files(path)
-    shutil.copyfile(dest, path)  # the documented restore: the backup file alone
+    shutil.copyfile(dest, path)  # restoring by hand: the copy still says it is a backup
+    with pytest.raises(BackupFile, match="bigclient id restore"):
+        SqliteLedger(path)
+    remove_ledger_files(path)
+    assert run_cli(["id", "restore", str(dest), str(path)]) == 0
+    assert "up to date" in capsys.readouterr().err
     restored = SqliteLedger(path)
     assert [r.id for r in restored.allocations()] == ids
     assert IdAllocator(None, restored).new_client("440507", key="k5", by="t").sequence == 6
@@ -224,7 +236,8 @@ def test_old_backup_is_refused_then_repaired_by_import(tmp_path: Path) -> None:
         ledger.backup(dest)
     later = allocate(path, ["d", "e"])
     remove_ledger_files(path)
-    shutil.copyfile(dest, path)
+    with pytest.raises(StaleLedger, match="forgotten 2 IDs"):
+        restore(dest, path)
     with pytest.raises(StaleLedger, match="forgotten 2 IDs"):
         SqliteLedger(path)
     since = tmp_path / "since.csv"
@@ -245,7 +258,8 @@ def test_an_import_that_misses_some_leaves_it_refused(tmp_path: Path,
     SqliteLedger(path).backup(dest)
     later = allocate(path, ["b", "c"])
     remove_ledger_files(path)
-    shutil.copyfile(dest, path)
+    with pytest.raises(StaleLedger):
+        restore(dest, path)
     part = tmp_path / "part.csv"
     part.write_text(f"id,key\n{later[0]},b\n", encoding="utf-8")
     assert run_cli(["id", "import", str(part), "--ledger", str(path), "--by", "ops"]) == 1
@@ -480,3 +494,26 @@ def test_every_driver_error_is_a_store_error(tmp_path: Path) -> None:
             assert "SQLite says" in str(exc) or "damaged" in str(exc) or "cannot" in str(exc)
         except sqlite3.Error as exc:  # pragma: no cover - the bug this test guards against
             pytest.fail(f"sqlite3 error escaped: {exc!r}")
+
+
+def test_damaged_mark_is_a_plain_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "ids.db"
+    new_ledger(path).close()
+    Path(f"{path}.hwm").write_bytes(b"\x00\xffnot json")
+    with pytest.raises(StoreError, match=r"high-water mark .*ids\.db\.hwm is damaged"):
+        SqliteLedger(path)
+    assert any("is damaged" in p for p in SqliteLedger(path, stale_ok=True).check_integrity())
+
+
+def test_cli_init_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "ids.db")
+    assert run_cli(["id", "init", db, "--ruleset", "rulesets/shantou-postal"]) == 0
+    assert "for ruleset shantou-postal" in capsys.readouterr().err
+    assert run_cli(["id", "init", db, "--ruleset", "rulesets/shantou-postal"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_cli(["id", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: bigclient id COMMAND [ARGS]")
+    for verb in ("init", "new", "branch", "parse", "import", "backup", "restore", "check"):
+        assert f"\n    {verb} " in out

@@ -190,9 +190,25 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     with SqliteLedger(args.ledger, stale_ok=True) as ledger:
         result = ledger.backup(args.dest)
-    print(_("backed up ledger {path} (ruleset {ruleset}, {count} allocations) to {dest}").format(
+    print(_("backed up ledger {path} (ruleset {ruleset}, allocations: {count}) to {dest}").format(
         path=args.ledger, ruleset=result.ruleset, count=result.generation, dest=result.path),
         file=sys.stderr)
+    return 0
+
+
+@_plain
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back in place; refused if the ledger is still there."""
+    from pathlib import Path
+
+    from .ledger._upkeep import restore
+
+    with restore(Path(args.backup), Path(args.ledger)) as ledger:
+        info = ledger.info()
+    print(_("restored {path} from {backup}: ruleset {ruleset}, {count} allocations, up to date "
+            "with its high-water mark").format(path=args.ledger, backup=args.backup,
+                                               ruleset=info.ruleset, count=info.generation),
+          file=sys.stderr)
     return 0
 
 
@@ -210,7 +226,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def add_id_commands(subparsers: Any) -> None:
-    """Add ``id init|new|branch|parse|import|backup|check`` to the ``bigclient`` command."""
+    """Add ``id init|new|branch|parse|import|backup|restore|check`` to the ``bigclient`` command."""
     p = subparsers.add_parser("id", help=_("allocate, import, check and back up big-client IDs"),
                               usage="bigclient id COMMAND [ARGS]",
                               description=_("Big-client IDs (D-11) and the ledger that hands "
@@ -295,6 +311,17 @@ def add_id_commands(subparsers: Any) -> None:
     pk.add_argument("ledger", metavar="LEDGER", help=_("the ledger file"))
     pk.add_argument("dest", metavar="DEST", help=_("the backup file to write"))
     pk.set_defaults(func=cmd_backup)
+
+    pr = sub.add_parser("restore", help=_("put a backup back as the ledger"),
+                        usage="bigclient id restore BACKUP LEDGER",
+                        description=_("Put a backup made by `id backup` back as LEDGER. "
+                                      "Stop the services and move LEDGER and its -wal and "
+                                      "-shm files aside first. Refused (and left for `id "
+                                      "import` to complete) when the ledger had handed out "
+                                      "IDs after the backup was taken."))
+    pr.add_argument("backup", metavar="BACKUP", help=_("the backup file"))
+    pr.add_argument("ledger", metavar="LEDGER", help=_("where the ledger lives"))
+    pr.set_defaults(func=cmd_restore)
 
     pc = sub.add_parser("check", help=_("check a ledger file for damage"),
                         usage="bigclient id check LEDGER",

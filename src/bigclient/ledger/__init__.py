@@ -22,6 +22,7 @@ from ..ids import DEFAULT_SCHEME, ClientId, IdScheme
 
 __all__ = [
     "Allocation",
+    "BackupFile",
     "ExhaustedError",
     "IdAllocator",
     "ImportRefused",
@@ -62,6 +63,11 @@ class StaleLedger(StoreError):
     without its -wal file. Allocating from it could hand an ID out twice."""
 
 
+class BackupFile(StoreError):
+    """The file is a backup (made by ``bigclient id backup``): restore it, never allocate
+    from it, or two ledgers would hand out the same numbers."""
+
+
 @dataclass(frozen=True)
 class LedgerInfo:
     """What a ledger says about itself: which ruleset and ID scheme it serves (D-12)."""
@@ -71,6 +77,7 @@ class LedgerInfo:
     scheme: str  # IdScheme.fingerprint of the scheme it was created for
     created_at: str  # ISO 8601, UTC
     generation: int  # allocations recorded so far (new IDs and imported ones)
+    backup_taken_at: str | None = None  # set when this file is a backup, not a ledger in use
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ CREATE TABLE ledger (                   -- one row: what this ledger serves (D-1
     scheme       TEXT NOT NULL,         -- IdScheme.fingerprint
     scheme_json  TEXT NOT NULL,         -- the whole ids: section it was created with
     created_at   TEXT NOT NULL,
-    generation   INTEGER NOT NULL       -- allocations recorded so far
+    generation   INTEGER NOT NULL,      -- allocations recorded so far
+    backup_taken_at TEXT                -- set in a copy made by backup(): never allocate from it
 );
 CREATE TABLE region_counter (
     region TEXT PRIMARY KEY,            -- GB/T 2260 division code, 6-digit text

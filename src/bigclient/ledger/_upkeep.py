@@ -7,6 +7,7 @@ backup here goes through SQLite's backup API, which copies a consistent snapshot
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from ..i18n import _
-from . import LedgerMismatch, StaleLedger
+from . import BackupFile, LedgerMismatch, StaleLedger
 from .sqlite import SqliteLedger, store_error
 
 
@@ -56,6 +57,8 @@ def _problems(ledger: SqliteLedger, conn: sqlite3.Connection) -> list[str]:
         "(SELECT 1 FROM allocation h WHERE h.id = b.headquarters AND h.kind = 'client')")]
     try:
         ledger._check_mark(conn)
+    except BackupFile:
+        pass  # checking a backup is what one should do with it
     except (StaleLedger, LedgerMismatch) as exc:
         out.append(str(exc))
     return out
@@ -86,7 +89,7 @@ def check_file(path: str | os.PathLike[str]) -> list[str]:
 def backup(ledger: SqliteLedger, dest: Path) -> BackupResult:
     """Copy ``ledger`` to ``dest`` (which must not exist) with SQLite's backup API, check
     the copy, and only then give it its name."""
-    if dest.exists() or dest.is_symlink():
+    if dest.resolve() == ledger.path.resolve() or dest.exists() or dest.is_symlink():
         raise StoreError(_("{dest} already exists; a backup never overwrites a file. Give a "
                            "new name, for example one with today's date").format(dest=dest))
     if not dest.parent.is_dir():
@@ -107,6 +110,9 @@ def backup(ledger: SqliteLedger, dest: Path) -> BackupResult:
             check = sqlite3.connect(part.resolve().as_uri() + "?mode=rw", uri=True)
             try:
                 ok = check.execute("PRAGMA integrity_check").fetchone()[0]
+                with check:  # marked, so that no service ever allocates from the copy
+                    check.execute("UPDATE ledger SET backup_taken_at = ?", (
+                        ledger.clock().astimezone(dt.UTC).isoformat(timespec="seconds"),))
                 row = check.execute("SELECT ledger_id, ruleset, generation FROM ledger"
                                     ).fetchone()
             finally:
@@ -116,19 +122,60 @@ def backup(ledger: SqliteLedger, dest: Path) -> BackupResult:
         if ok != "ok" or row is None:
             raise StoreError(_("the backup copy {dest} did not pass its check ({finding}); "
                                "nothing was written").format(dest=dest, finding=ok))
-        fd = os.open(part, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(part, dest)  # fails, rather than overwrite, if dest appeared meanwhile
-        except FileExistsError:
-            raise StoreError(_("{dest} appeared while the backup was made; nothing was "
-                               "overwritten").format(dest=dest)) from None
-        except OSError as exc:
-            raise StoreError(_("cannot write the backup {dest}: {reason}").format(
-                dest=dest, reason=exc.strerror or exc)) from None
+        _publish(part, dest)
     finally:
         part.unlink(missing_ok=True)
     return BackupResult(dest, str(row[0]), str(row[1]), int(row[2]))
+
+
+def _publish(part: Path, dest: Path) -> None:
+    """fsync ``part`` and give it the name ``dest``, never overwriting a file there."""
+    fd = os.open(part, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(part, dest)  # fails, rather than overwrite, if dest appeared meanwhile
+    except FileExistsError:
+        raise StoreError(_("{dest} appeared while the copy was made; nothing was "
+                           "overwritten").format(dest=dest)) from None
+    except OSError as exc:
+        raise StoreError(_("cannot write {dest}: {reason}").format(
+            dest=dest, reason=exc.strerror or exc)) from None
+
+
+def restore(backup_file: Path, ledger_path: Path) -> SqliteLedger:
+    """Put a backup back as the ledger at ``ledger_path`` (which must be gone, with its
+    ``-wal`` and ``-shm``: an old -wal would be replayed into the restored file), then open
+    it, which checks it against the high-water mark there (StaleLedger when it is behind)."""
+    for leftover in (ledger_path, Path(f"{ledger_path}-wal"), Path(f"{ledger_path}-shm")):
+        if leftover.exists():
+            raise StoreError(_(
+                "{file} exists; stop the services using the ledger and move {ledger} and its "
+                "-wal and -shm files aside before restoring over them").format(
+                file=leftover, ledger=ledger_path))
+    source = SqliteLedger(backup_file, stale_ok=True)
+    with source:
+        if source.info().backup_taken_at is None:
+            raise StoreError(_(
+                "{path} is not a backup made by `bigclient id backup` (a plain copy may lack "
+                "the newest IDs, which live in the -wal file); back up with `bigclient id "
+                "backup` and restore that").format(path=backup_file))
+        part = ledger_path.with_name(f".{ledger_path.name}.part-{os.getpid()}")
+        part.unlink(missing_ok=True)
+        try:
+            def copy(conn: sqlite3.Connection) -> None:
+                target = sqlite3.connect(part)
+                try:
+                    conn.backup(target)
+                    with target:
+                        target.execute("UPDATE ledger SET backup_taken_at = NULL")
+                finally:
+                    target.close()
+
+            source._run(copy)
+            _publish(part, ledger_path)
+        finally:
+            part.unlink(missing_ok=True)
+    return SqliteLedger(ledger_path)

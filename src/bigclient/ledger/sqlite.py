@@ -36,6 +36,7 @@ from ..i18n import _
 from ..ids import ClientId, IdScheme
 from . import (
     Allocation,
+    BackupFile,
     KeyConflict,
     LedgerInfo,
     LedgerMismatch,
@@ -83,8 +84,9 @@ class SqliteLedger:
     id or ID scheme. ``timeout``: how long, in seconds, an allocation may wait for other
     writers before a :class:`StoreError` says the ledger is overloaded. ``durable=False``
     trades safety on power loss (not on a process crash) for speed; keep the default for
-    real IDs. ``stale_ok=True`` opens a ledger that is behind its high-water mark, for
-    :func:`import_csv` to bring it up to date; allocation from it is still refused.
+    real IDs. ``stale_ok=True`` opens a ledger that is behind its high-water mark (for
+    :func:`import_csv` to bring it up to date) or a backup file (to check or read it);
+    allocation from either is still refused.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, ruleset: str | None = None,
@@ -161,7 +163,8 @@ class SqliteLedger:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute("INSERT INTO ledger VALUES (1, ?, ?, ?, ?, ?, 0)",
+                conn.execute("INSERT INTO ledger (one, ledger_id, ruleset, scheme, scheme_json, "
+                             "created_at, generation) VALUES (1, ?, ?, ?, ?, ?, 0)",
                              (ledger_id, ruleset, scheme.fingerprint, scheme.model_dump_json(),
                               clock().astimezone(dt.UTC).isoformat(timespec="seconds")))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -171,7 +174,7 @@ class SqliteLedger:
         except sqlite3.Error as exc:
             where.unlink(missing_ok=True)
             raise store_error(where, exc) from None
-        raise_mark(where, Mark(ledger_id, 0, ""), durable)
+        raise_mark(where, Mark(ledger_id, 0, ""))
         return cls(where, ruleset=ruleset, scheme=scheme, timeout=timeout, durable=durable,
                    clock=clock)
 
@@ -248,14 +251,14 @@ class SqliteLedger:
 
     def _read_info(self, conn: sqlite3.Connection) -> LedgerInfo:
         row = conn.execute("SELECT ledger_id, ruleset, scheme, created_at, generation, "
-                           "scheme_json FROM ledger WHERE one = 1").fetchone()
+                           "scheme_json, backup_taken_at FROM ledger WHERE one = 1").fetchone()
         if row is None:
             raise StoreError(_("the ledger at {path} has lost the record of what it serves "
                                "(table 'ledger' is empty); restore it from its backup").format(
                 path=self.path))
         self._scheme_json = str(row[5])
         return LedgerInfo(ledger_id=row[0], ruleset=row[1], scheme=row[2], created_at=row[3],
-                          generation=int(row[4]))
+                          generation=int(row[4]), backup_taken_at=row[6])
 
     def _check_mark(self, conn: sqlite3.Connection) -> None:
         """Refuse a ledger its high-water mark shows to be another one, or behind (D-12).
@@ -263,9 +266,16 @@ class SqliteLedger:
         The mark is read before the ledger, and is never ahead of a committed generation,
         so a busy ledger never looks stale."""
         mark = read_mark(self.path)
+        info = self._read_info(conn)
+        if info.backup_taken_at is not None:
+            raise BackupFile(_(
+                "{path} is a backup of ledger {ledger} (ruleset {ruleset}) taken at {taken}, "
+                "not a ledger in use; allocating from a copy would hand out the numbers the "
+                "ledger itself hands out. Restore it with `bigclient id restore {path} "
+                "LEDGER`").format(path=self.path, ledger=info.ledger_id, ruleset=info.ruleset,
+                                  taken=info.backup_taken_at))
         if mark is None:
             return
-        info = self._read_info(conn)
         if mark.ledger_id != info.ledger_id:
             raise LedgerMismatch(_(
                 "the ledger at {path} is not the one that was there: its high-water mark "
@@ -357,7 +367,7 @@ class SqliteLedger:
     def _mark(self, generation: int, last_id: str) -> None:
         info = self._info
         if info is not None:
-            raise_mark(self.path, Mark(info.ledger_id, generation, last_id), self.durable)
+            raise_mark(self.path, Mark(info.ledger_id, generation, last_id))
 
     # -- allocation ---------------------------------------------------------------------
 
