@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -406,8 +407,7 @@ def test_new_ids_never_collide_with_imported(tmp_path: Path,
                                              existing: list[tuple[str, int, int]]) -> None:
     """Property: after any import, new IDs are never imported ones and every new sequence
     lies above the highest imported in its division (branches: above the client's)."""
-    folder = Path(os.path.join(tmp_path, f"p{abs(hash(tuple(existing)))}"))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example, replays included
     ledger = new_ledger(folder / "ids.db", durable=False)
     rows = [f"{r}{s:05d}000,k{r}{s}" for r, s, _b in existing]
     rows += [f"{r}{s:05d}{b:03d},k{r}{s}-{b}" for r, s, b in existing if b]
@@ -444,7 +444,7 @@ def test_damaged_files_are_reported_in_words(tmp_path: Path,
     shutil.copyfile(path, garbage)
     with garbage.open("r+b") as f:
         f.seek(4096)
-        f.write(os.urandom(8192))
+        f.write(b"\xde\xad\xbe\xef" * 2048)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"\x00garbage" * 999)
     foreign = tmp_path / "foreign.db"

@@ -230,7 +230,9 @@ def add_id_commands(subparsers: Any) -> None:
     p = subparsers.add_parser("id", help=_("allocate, import, check and back up big-client IDs"),
                               usage="bigclient id COMMAND [ARGS]",
                               description=_("Big-client IDs (D-11) and the ledger that hands "
-                                            "each out once (D-12). Start with `id init`."))
+                                            "each out once (D-12). Start with `bigclient id "
+                                            "init LEDGER --ruleset RULESET`; `bigclient id "
+                                            "COMMAND --help` explains each command."))
     sub = p.add_subparsers(dest="id_command", required=True, title="commands",
                            metavar="COMMAND")
     ledger_help = _("the ledger file (default {path})").format(path=DEFAULT_LEDGER)
