@@ -517,3 +517,26 @@ def test_cli_init_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert out.startswith("usage: bigclient id COMMAND [ARGS]")
     for verb in ("init", "new", "branch", "parse", "import", "backup", "restore", "check"):
         assert f"\n    {verb} " in out
+
+
+def test_format_1_ledger_says_how_to_move_its_ids(tmp_path: Path) -> None:
+    """A ledger from before this change recorded no ruleset: refused, with the way out
+    (its rows export as exactly the import format)."""
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as raw:
+        raw.execute("CREATE TABLE allocation (id TEXT PRIMARY KEY, kind TEXT, region TEXT, "
+                    "sequence INTEGER, branch INTEGER, headquarters TEXT, key TEXT UNIQUE, "
+                    "allocated_by TEXT, allocated_at TEXT)")
+        raw.execute("INSERT INTO allocation VALUES ('44050700003000', 'client', '440507', 3, "
+                    "0, '44050700003000', 'k3', 'ops', '2026-01-01T00:00:00+00:00')")
+        raw.execute("PRAGMA user_version = 1")
+    with pytest.raises(LedgerMismatch, match=r"format 1.*bigclient id import"):
+        SqliteLedger(old)
+    with sqlite3.connect(old) as raw:
+        rows = raw.execute("SELECT id, key, allocated_by AS by, allocated_at AS at "
+                           "FROM allocation").fetchall()
+    csv_file = write(tmp_path / "ids.csv", "id,key,by,at\n" + "".join(
+        ",".join(r) + "\n" for r in rows))
+    ledger = new_ledger(tmp_path / "new.db")
+    assert import_csv(ledger, csv_file, by="migration").added == 1
+    assert IdAllocator(None, ledger).new_client("440507", key="n", by="t").sequence == 4

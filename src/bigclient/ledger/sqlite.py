@@ -235,8 +235,11 @@ class SqliteLedger:
         if version == 1:
             return LedgerMismatch(_(
                 "the ledger at {path} was made by an earlier bigclient (format 1), which did "
-                "not record the ruleset and ID scheme it serves; this bigclient cannot "
-                "allocate from it safely").format(path=self.path))
+                "not record the ruleset and ID scheme it serves. Move its IDs into a new "
+                "ledger: `sqlite3 -header -csv {path} \"SELECT id, key, allocated_by AS by, "
+                "allocated_at AS at FROM allocation\" > ids.csv`, then `bigclient id init "
+                "NEW --ruleset RULESET` and `bigclient id import ids.csv --ledger NEW`").format(
+                path=self.path))
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         if not tables:
