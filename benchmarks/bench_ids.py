@@ -56,7 +56,8 @@ def bench_allocate(n: int, procs: int, folder: Path) -> None:
     for durable in (True, False):
         mode = "FULL" if durable else "NORMAL"
         path = folder / f"single-{mode}.db"
-        alloc = IdAllocator(None, SqliteLedger(path, durable=durable))
+        alloc = IdAllocator(None, SqliteLedger.create(path, ruleset="bench",
+                                                      scheme=DEFAULT_SCHEME, durable=durable))
         t0 = time.perf_counter()
         for i in range(n):
             alloc.new_client(REGIONS[i % 3], key=f"k{i}", by="bench")
@@ -71,7 +72,7 @@ def bench_allocate(n: int, procs: int, folder: Path) -> None:
             print(f"retry    same key (read only)          {n / dt:10,.0f} IDs/s")
 
         path = folder / f"multi-{mode}.db"
-        SqliteLedger(path).close()
+        SqliteLedger.create(path, ruleset="bench", scheme=DEFAULT_SCHEME).close()
         ctx = mp.get_context("spawn")
         barrier, q = ctx.Barrier(procs + 1), ctx.Queue()
         each = n // procs

@@ -409,6 +409,8 @@ def test_cli_new_and_branch(ruleset_with_ids: Path, tmp_path: Path,
     db = str(tmp_path / "ids.db")
     rs = str(ruleset_with_ids)
     new = ["id", "new", "--ruleset", rs, "--region", "440507", "--ledger", db, "--by", "ops"]
+    assert run_cli(["id", "init", db, "--ruleset", rs]) == 0
+    assert "created the ledger" in capsys.readouterr().err
     assert run_cli([*new, "--key", "req-1"]) == 0
     assert capsys.readouterr().out == "44050700001000\n"
     assert run_cli([*new, "--key", "req-1"]) == 0

@@ -48,9 +48,14 @@ def tiny(seq: int = 1, branch: int = 1) -> IdScheme:
         {"name": "branch", "kind": "branch", "width": branch}]})
 
 
+def new_ledger(path: Path | str, scheme: IdScheme = DEFAULT_SCHEME, **kw: Any) -> SqliteLedger:
+    """A new ledger (D-12: never made by merely opening a path)."""
+    return SqliteLedger.create(path, ruleset="shantou-postal", scheme=scheme, **kw)
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> SqliteLedger:
-    return SqliteLedger(tmp_path / "ids.db")
+    return new_ledger(tmp_path / "ids.db")
 
 
 @pytest.fixture
@@ -144,7 +149,7 @@ def test_branch_needs_a_known_headquarters(alloc: IdAllocator) -> None:
 
 def test_region_exhaustion_tiny_scheme(tmp_path: Path) -> None:
     """D-11: a full region says so plainly instead of wrapping round or widening."""
-    a = IdAllocator(tiny(seq=1), SqliteLedger(tmp_path / "t.db"))
+    a = IdAllocator(tiny(seq=1), new_ledger(tmp_path / "t.db", tiny(seq=1)))
     got = [a.new_client("440507", key=f"k{i}", by="t").sequence for i in range(9)]
     assert got == list(range(1, 10))
     with pytest.raises(ExhaustedError, match="region 440507 has no client sequence numbers left"):
@@ -154,7 +159,7 @@ def test_region_exhaustion_tiny_scheme(tmp_path: Path) -> None:
 
 
 def test_branch_exhaustion_tiny_scheme(tmp_path: Path) -> None:
-    a = IdAllocator(tiny(branch=1), SqliteLedger(tmp_path / "t.db"))
+    a = IdAllocator(tiny(branch=1), new_ledger(tmp_path / "t.db", tiny(branch=1)))
     hq = a.new_client("440507", key="hq", by="t")
     assert [a.new_branch(hq, key=f"b{i}", by="t").branch for i in range(9)] == list(range(1, 10))
     with pytest.raises(ExhaustedError, match="no branch numbers left"):
@@ -164,7 +169,7 @@ def test_branch_exhaustion_tiny_scheme(tmp_path: Path) -> None:
 def test_exhaustion_at_99999_and_999(tmp_path: Path) -> None:
     """D-11 widths: 99,999 clients per division, 999 branches per client."""
     path = tmp_path / "t.db"
-    a = IdAllocator(None, SqliteLedger(path))
+    a = IdAllocator(None, new_ledger(path))
     hq = a.new_client("440507", key="hq", by="t")
     with sqlite3.connect(path) as raw:
         raw.execute("UPDATE region_counter SET last = 99998 WHERE region = '440507'")
@@ -179,7 +184,7 @@ def test_exhaustion_at_99999_and_999(tmp_path: Path) -> None:
 
 def test_check_character_scheme_allocates_checked_ids(tmp_path: Path) -> None:
     scheme = IdScheme.model_validate({**SHANTOU.model_dump(), "check": "iso7064_mod11_2"})
-    a = IdAllocator(scheme, SqliteLedger(tmp_path / "t.db"))
+    a = IdAllocator(scheme, new_ledger(tmp_path / "t.db", scheme))
     cid = a.new_client("440507", key="k", by="t")
     assert len(cid.compact) == 15 and ClientId.parse(cid.format(), scheme) == cid
     assert a.new_branch(cid, key="b", by="t").headquarters == cid
@@ -215,7 +220,7 @@ def test_eight_processes_2000_allocations(tmp_path: Path) -> None:
     """D-12 under load: 8 processes × 250 allocations over 3 regions on one file give 2,000
     distinct IDs, per-region sequences exactly 1..N, and no "database is locked"."""
     path = str(tmp_path / "ids.db")
-    SqliteLedger(path).close()
+    new_ledger(path).close()
     ctx = _context()
     barrier, results = ctx.Barrier(8), ctx.Queue()
     procs = [ctx.Process(target=workers.allocate_many, args=(path, w, 250, barrier, results))
@@ -240,7 +245,7 @@ def test_eight_processes_2000_allocations(tmp_path: Path) -> None:
 def test_same_key_from_many_processes(tmp_path: Path) -> None:
     """D-12: six processes racing with one key all get the one ID it was given."""
     path = str(tmp_path / "ids.db")
-    SqliteLedger(path).close()
+    new_ledger(path).close()
     ctx = _context()
     barrier, results = ctx.Barrier(6), ctx.Queue()
     procs = [ctx.Process(target=workers.same_key, args=(path, "req-42", "440507", barrier,
@@ -283,7 +288,7 @@ def test_sigkill_mid_allocation_leaves_a_sound_ledger(tmp_path: Path) -> None:
     """D-12 after a crash: kill -9 while allocating; every ID the process was given is
     recorded, none twice, the file is sound, and allocation goes on after it."""
     path = str(tmp_path / "ids.db")
-    SqliteLedger(path).close()
+    new_ledger(path).close()
     seen: dict[str, str] = {}
     script = Path(workers.__file__)
     env = _child_env()
@@ -324,7 +329,7 @@ def test_sigkill_inside_the_transaction_rolls_back(tmp_path: Path) -> None:
     """D-12: a process killed while it holds the write lock, mid-allocation, leaves no
     half-made ID; the lock is released and the next allocation takes that number."""
     path = str(tmp_path / "ids.db")
-    alloc = IdAllocator(None, SqliteLedger(path))
+    alloc = IdAllocator(None, new_ledger(path))
     alloc.new_client("440507", key="before", by="t")
     proc = subprocess.Popen([sys.executable, str(Path(workers.__file__)), path, "stall"],
                             stdout=subprocess.PIPE, text=True, env=_child_env())
@@ -355,7 +360,7 @@ def test_a_short_lock_is_waited_out(ledger: SqliteLedger, tmp_path: Path) -> Non
 
 def test_a_long_lock_becomes_a_plain_store_error(tmp_path: Path) -> None:
     path = tmp_path / "ids.db"
-    alloc = IdAllocator(None, SqliteLedger(path, timeout=0.3))
+    alloc = IdAllocator(None, new_ledger(path, timeout=0.3))
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("PRAGMA busy_timeout = 0")
     other.execute("BEGIN IMMEDIATE")
@@ -376,8 +381,8 @@ def test_driver_errors_become_store_errors(tmp_path: Path) -> None:
         SqliteLedger(junk)
     with pytest.raises(StoreError):
         SqliteLedger(tmp_path)  # a folder
-    with pytest.raises(StoreError, match="does not exist"):
-        SqliteLedger(tmp_path / "missing.db", create=False)
+    with pytest.raises(StoreError, match="there is no ledger"):
+        SqliteLedger(tmp_path / "missing.db")
     newer = tmp_path / "newer.db"
     with sqlite3.connect(newer) as raw:
         raw.execute("PRAGMA user_version = 99")
@@ -388,7 +393,7 @@ def test_driver_errors_become_store_errors(tmp_path: Path) -> None:
 def test_reopen_and_fork(tmp_path: Path) -> None:
     """A ledger reopens after close and after fork (a child never reuses the connection)."""
     path = tmp_path / "ids.db"
-    ledger = SqliteLedger(path)
+    ledger = new_ledger(path)
     alloc = IdAllocator(DEFAULT_SCHEME, ledger)
     alloc.new_client("440507", key="a", by="t")
     ledger.close()

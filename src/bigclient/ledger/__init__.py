@@ -12,144 +12,37 @@ embedded default. :class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
-
-from bigclient.errors import ExhaustedError, InputError, InvalidComponent, InvalidId, StoreError
-from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
+from bigclient.errors import ExhaustedError, StoreError
+from bigclient.ledger.base import (
+    Allocation,
+    BackupFile,
+    IdAllocator,
+    KeyConflict,
+    Ledger,
+    LedgerInfo,
+    LedgerMismatch,
+    NoLedger,
+    StaleLedger,
+    UnknownHeadquarters,
+)
+from bigclient.ledger.importing import ImportRefused, ImportResult, import_csv
+from bigclient.ledger.sqlite import SqliteLedger
 
 __all__ = [
     "Allocation",
+    "BackupFile",
     "ExhaustedError",
     "IdAllocator",
+    "ImportRefused",
+    "ImportResult",
     "KeyConflict",
     "Ledger",
+    "LedgerInfo",
+    "LedgerMismatch",
+    "NoLedger",
     "SqliteLedger",
+    "StaleLedger",
     "StoreError",
     "UnknownHeadquarters",
+    "import_csv",
 ]
-
-MAX_KEY_LENGTH = 200
-
-
-class KeyConflict(StoreError):
-    """An idempotency key was reused for a different request (another region or client)."""
-
-
-class UnknownHeadquarters(StoreError):
-    """A branch was asked for under a headquarters ID this ledger never allocated."""
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """One recorded allocation, as the ledger keeps it."""
-
-    id: str  # compact text
-    kind: Literal["client", "branch"]
-    region: str
-    sequence: int
-    branch: int
-    headquarters: str  # compact text of the headquarters ID (the ID itself for a client)
-    key: str
-    by: str
-    at: str  # ISO 8601, UTC
-    new: bool = True  # False: an earlier allocation with the same key was returned
-
-
-MakeId = Callable[[int], ClientId]
-"""Builds the ID for a sequence (client) or branch number; pure, called inside the transaction."""
-
-
-@runtime_checkable
-class Ledger(Protocol):
-    """What an ID store must do. Each call is atomic; none may return the same ID twice.
-
-    Implementations raise :class:`ExhaustedError` when ``last`` is passed,
-    :class:`KeyConflict` when ``key`` was used for something else,
-    :class:`UnknownHeadquarters` for a branch under an unrecorded headquarters, and
-    :class:`StoreError` (never a driver exception) for anything else.
-    """
-
-    def allocate_client(self, region: str, *, key: str, by: str, first: int, last: int,
-                        make_id: MakeId) -> Allocation:
-        """Record the next client of ``region`` (numbers ``first``..``last``)."""
-        ...
-
-    def allocate_branch(self, headquarters: str, *, key: str, by: str, first: int, last: int,
-                        make_id: MakeId) -> Allocation:
-        """Record the next branch of the client whose headquarters ID is ``headquarters``."""
-        ...
-
-    def get(self, id: str) -> Allocation | None:
-        """The allocation of a compact ID, or None."""
-        ...
-
-    def get_by_key(self, key: str) -> Allocation | None:
-        """The allocation made with an idempotency key, or None."""
-        ...
-
-    def close(self) -> None:
-        """Release the connection (the ledger reopens it when used again)."""
-        ...
-
-
-def _text_arg(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(name, value, "must be non-empty text")
-    if len(value) > MAX_KEY_LENGTH:
-        raise InputError(name, None, f"must be at most {MAX_KEY_LENGTH} characters, "
-                                     f"found {len(value)}")
-    return value
-
-
-class IdAllocator:
-    """Allocates big-client IDs of one scheme from one ledger (D-11, D-12).
-
-    Thread-safe and process-safe as far as the ledger is (SqliteLedger: both).
-    """
-
-    def __init__(self, scheme: IdScheme | None, ledger: Ledger) -> None:
-        self.scheme = DEFAULT_SCHEME if scheme is None else scheme
-        self.ledger = ledger
-
-    def new_client(self, region: str | int, *, key: str, by: str) -> ClientId:
-        """A new headquarters-level ID (branch 000) in ``region``; same key, same ID."""
-        key, by = _text_arg("key", key), _text_arg("by", by)
-        code = self.scheme.check_region(region)
-        seq = self.scheme.sequence
-        hq = self.scheme.headquarters_branch
-        rec = self.ledger.allocate_client(
-            code, key=key, by=by, first=seq.first, last=seq.last,
-            make_id=lambda n: self.scheme.make_id(code, n, hq))
-        return self._result(rec)
-
-    def new_branch(self, headquarters: ClientId | str, *, key: str, by: str) -> ClientId:
-        """The next branch ID (001, 002, …) of a client whose headquarters this ledger made."""
-        key, by = _text_arg("key", key), _text_arg("by", by)
-        hq = ClientId.parse(headquarters, self.scheme)
-        if not hq.is_headquarters:
-            width = self.scheme.branch.width
-            raise InvalidComponent(
-                f"{hq.format()} is a branch ID ({self.scheme.span('branch')} are "
-                f"{hq.branch:0{width}d}); branches are allocated under the headquarters ID, "
-                f"{hq.headquarters.format()}")
-        br = self.scheme.branch
-        rec = self.ledger.allocate_branch(
-            hq.compact, key=key, by=by, first=br.first + 1, last=br.last,
-            make_id=lambda n: self.scheme.make_id(hq.region, hq.sequence, n))
-        return self._result(rec)
-
-    def lookup(self, id: ClientId | str) -> Allocation | None:
-        """Who allocated an ID, when and with which key; None if this ledger never did."""
-        return self.ledger.get(ClientId.parse(id, self.scheme).compact)
-
-    def _result(self, rec: Allocation) -> ClientId:
-        try:
-            return ClientId.parse(rec.id, self.scheme)
-        except InvalidId as exc:
-            raise StoreError(f"the ledger holds {rec.id} for key {rec.key!r}, which does not fit "
-                             f"this ID scheme ({exc}); was the scheme changed?") from None
-
-
-from .sqlite import SqliteLedger  # noqa: E402  (the default store needs the names above)

@@ -190,6 +190,15 @@ class IdScheme(BaseModel):
         return digits_span(getattr(self._layout, kind))
 
     @property
+    def fingerprint(self) -> str:
+        """What makes two schemes hand out the same IDs: the layers' order and widths, the
+        headquarters' branch number and the check character (not labels, display or the
+        allowed divisions, which a new policy version may change). A ledger records it."""
+        layers = " + ".join(f"{s.width} {s.kind}" for s in self.segments)
+        return (f"{layers} digits; headquarters branch {self.headquarters_branch}; "
+                f"check {self.check}")
+
+    @property
     def headquarters_branch(self) -> int:
         """The branch number a headquarters (or a client without branches) carries."""
         return self.branch.first
