@@ -6,20 +6,17 @@ Exit codes: 0 clean, 1 problems found (or failing cases / bad rows), 2 usage err
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .errors import BigClientError, InputError, Problem, RulesetError
 from .ruleset import load
 from .source import read_file
-
-OUTPUT_COLUMNS = ("row", "client_id", "name", "qualified", "criteria", "score", "computed_tier",
-                  "tier", "flags", "error")
-PASSTHROUGH = ("client_id", "name")
+from .tables import TableError, evaluate_file
+from .tables import read_records as read_records  # bigclient diff reads its --input with it
 
 
 class UsageError(Exception):
@@ -27,46 +24,6 @@ class UsageError(Exception):
 
 
 # -- input and output ---------------------------------------------------------------
-
-
-def _is_jsonl(path: Path) -> bool:
-    return path.suffix.lower() in (".jsonl", ".ndjson", ".json")
-
-
-def read_records(path: Path,
-                 encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """Yield (row number, record or None, error text) from a CSV or JSON Lines file."""
-    if not path.exists():
-        raise UsageError(f"input file not found: {path}")
-    try:
-        yield from _records(path, encoding)
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{path} is not {encoding} text (byte {exc.start}): Excel in Chinese often saves "
-            "CSV as GBK. Save it as 'CSV UTF-8', or pass --encoding gbk") from None
-    except LookupError:
-        raise UsageError(f"unknown encoding {encoding!r}; try utf-8 or gbk") from None
-
-
-def _records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    with path.open(encoding=encoding, newline="") as fh:
-        if _is_jsonl(path):
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line, parse_float=str)
-                except json.JSONDecodeError as exc:
-                    yield n, None, f"row {n}: not valid JSON: {exc.msg}"
-                    continue
-                if not isinstance(record, dict):
-                    yield n, None, f"row {n}: not a JSON object"
-                    continue
-                yield n, record, ""
-        else:
-            reader = csv.DictReader(fh)
-            for n, record in enumerate(reader, start=2):  # row 1 is the header
-                yield n, {k: v for k, v in record.items() if k is not None}, ""
 
 
 def _load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str, Any]:
@@ -90,96 +47,14 @@ def _load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str
     return context
 
 
-class _Progress:
-    """A one-line progress counter on a terminal; silent when piped."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.n = 0
-
-    def tick(self) -> None:
-        self.n += 1
-        if self.enabled and self.n % 500 == 0:
-            print(f"\r{self.n:,} rows", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        if self.enabled:
-            print(f"\r{self.n:,} rows", file=sys.stderr)
-
-
-def _decision_row(n: int, record: Mapping[str, Any], d: Any) -> dict[str, Any]:
-    return {
-        "row": n,
-        **{k: record.get(k, "") for k in PASSTHROUGH},
-        "qualified": "true" if d.qualified else "false",
-        "criteria": ";".join(d.criteria),
-        "score": "" if d.score is None else str(d.score),
-        "computed_tier": d.computed_tier or "",
-        "tier": d.tier or "",
-        "flags": ";".join(d.flags),
-        "error": "",
-    }
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     in_path = Path(args.input)
     if not in_path.is_file():
         raise UsageError(f"input file not found: {in_path}")
     rs = load(args.ruleset)
-    context = _load_context(args, in_path)
-    ctx = rs.read_context(context)
-    out_path = Path(args.output) if args.output else None
-    # Written beside OUT and renamed at the end: an aborted run leaves no half file behind.
-    part = out_path.with_name(out_path.name + ".part") if out_path else None
-    out: IO[str] = part.open("w", encoding="utf-8", newline="") if part else sys.stdout
-    done = False
-    as_jsonl = out_path is not None and _is_jsonl(out_path)
-    progress = _Progress(sys.stderr.isatty())
-    bad = 0
-    total = 0
-    try:
-        writer = None if as_jsonl else csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
-        if writer is not None:
-            writer.writeheader()
-        for n, record, error in read_records(in_path, args.encoding):
-            total += 1
-            progress.tick()
-            if record is not None:
-                try:
-                    d = rs._decide(record, ctx, None, None, n)
-                except BigClientError as exc:
-                    error = str(exc)
-            if error:
-                bad += 1
-                print(f"{in_path}: {error}", file=sys.stderr)  # the error names its row
-                row: dict[str, Any] = {"row": n, **{k: (record or {}).get(k, "")
-                                                    for k in PASSTHROUGH}, "error": error}
-                if as_jsonl:
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                else:
-                    assert writer is not None
-                    writer.writerow({c: row.get(c, "") for c in OUTPUT_COLUMNS})
-                continue
-            assert record is not None
-            if as_jsonl:
-                full = {"row": n, **{k: record[k] for k in PASSTHROUGH if k in record},
-                        **d.to_dict()}
-                out.write(json.dumps(full, ensure_ascii=False) + "\n")
-            else:
-                assert writer is not None
-                writer.writerow(_decision_row(n, record, d))
-        done = True
-    finally:
-        progress.done()
-        if part is not None and out_path is not None:
-            out.close()
-            if done:
-                part.replace(out_path)
-            else:
-                part.unlink(missing_ok=True)
-    print(f"{total - bad:,} of {total:,} rows evaluated with {rs.id} {rs.version}"
-          + (f"; {bad:,} rows had errors (see above)" if bad else ""), file=sys.stderr)
-    return 1 if bad else 0
+    ctx = rs.read_context(_load_context(args, in_path))
+    return evaluate_file(rs, in_path, Path(args.output) if args.output else None, ctx,
+                         keep=args.keep or (), encoding=args.encoding, sheet=args.sheet)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -324,11 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("ruleset", metavar="RULESET", help="ruleset folder or version file")
         if name == "evaluate":
-            p.add_argument("input", metavar="INPUT", help="clients, .csv or .jsonl")
+            p.add_argument("input", metavar="INPUT", help="clients, .csv, .jsonl or .xlsx")
             p.add_argument("-o", "--output", metavar="OUT",
-                           help="write here (.csv or .jsonl); default: CSV to the screen")
-            p.add_argument("--encoding", default="utf-8-sig",
-                           help="text encoding of INPUT (default UTF-8; e.g. gbk for Excel)")
+                           help="write here (.csv, .jsonl or .xlsx); default: CSV to the screen")
+            p.add_argument("--encoding", default="utf-8",
+                           help="text encoding of a CSV INPUT (default UTF-8, with or without "
+                           "BOM; e.g. gbk for Excel's plain CSV)")
+            p.add_argument("--keep", action="append", metavar="COLUMN",
+                           help="a column that identifies the client (not an input): copied to "
+                           "the output; repeat for several")
+            p.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx INPUT "
+                           "(default: the first)")
             p.set_defaults(func=cmd_evaluate)
         else:
             p.add_argument("client", metavar="CLIENT", help="one client as a JSON file")
@@ -362,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bigclient: {exc}", file=sys.stderr)
         return 2
+    except TableError as exc:
+        print(f"bigclient: {exc}", file=sys.stderr)
+        return exc.exit_code
     except RulesetError as exc:
         print(exc, file=sys.stderr)
         return 1
