@@ -8,6 +8,7 @@ import os
 import pty
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -142,13 +143,19 @@ def test_missing_output_folder_is_one_line(capsys: pytest.CaptureFixture[str],
     assert list(tmp_path.iterdir()) == []
 
 
-def test_full_device_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    if not Path("/dev/full").exists():
-        pytest.skip("no /dev/full on this system")
-    assert main(["evaluate", SHANTOU, str(CLIENTS), "-o", "/dev/full", *CTX]) == 2
+def test_full_device_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A private copy of /dev/full (never the system's: a regression that renames over the
+    output would replace the device)."""
+    full = tmp_path / "full"
+    try:
+        os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except (OSError, AttributeError):
+        pytest.skip("cannot create a full device here (needs root on Linux)")
+    assert main(["evaluate", SHANTOU, str(CLIENTS), "-o", str(full), *CTX]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == "bigclient: cannot write /dev/full: the disk holding /dev is full; " \
-        "nothing was written"
+    assert err[-1] == (f"bigclient: cannot write {full}: the disk holding {tmp_path} is full; "
+                       "nothing was written")
+    assert stat.S_ISCHR(full.stat().st_mode)
 
 
 def _in_small_tmpfs(tmp_path: Path, options: str, command: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BigClientError
-from ..i18n import _, language
+from ..i18n import _, language, ngettext
 from .columns import declared_identity, known_columns
 from .display import Progress, format_table
 from .read import Source, planned_rows
@@ -64,7 +64,8 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         print(summary, file=err)
     print(_("{good:,} of {total:,} rows evaluated with {id} {version}").format(
         good=total - bad, total=total, id=ruleset.id, version=ruleset.version)
-        + (_("; {bad:,} rows had errors (see above)").format(bad=bad) if bad else ""), file=err)
+        + (ngettext("; {bad:,} row had errors (see above)", "; {bad:,} rows had errors (see "
+                    "above)", bad).format(bad=bad) if bad else ""), file=err)
     return 1 if bad else 0
 
 
