@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO
 
 from ..i18n import _
@@ -77,7 +77,8 @@ class Progress:
         self._last = 0.0
         self._drawn = False
 
-    def tick(self, fraction: float | None) -> None:
+    def tick(self, where: Callable[[], float | None] | None) -> None:
+        """One more row; ``where`` tells how far reading has got (asked only to redraw)."""
         self.rows += 1
         if not self.enabled:
             return
@@ -85,6 +86,7 @@ class Progress:
         if now - self._last < self.EVERY:
             return
         self._last = now
+        fraction = where() if where is not None else None
         if fraction is None and self.total_rows:
             fraction = min(1.0, self.rows / self.total_rows)
         self._draw(fraction, now)

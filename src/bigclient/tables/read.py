@@ -235,7 +235,9 @@ class Source:
             yield n, *parse_json_line(n, line)
 
 
-def _long_cell(cells: Sequence[Any]) -> int | None:
+def _long_cell(cells: Sequence[str]) -> int | None:
+    if max(map(len, cells)) <= MAX_CELL:
+        return None
     for i, c in enumerate(cells):
         if isinstance(c, str) and len(c) > MAX_CELL:
             return i

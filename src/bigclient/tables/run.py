@@ -38,7 +38,7 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         with interruptible(what), Output(out_path, columns, in_path) as out:
             for row in rows:
                 total += 1
-                progress.tick(source.position())
+                progress.tick(source.position if progress.enabled else None)
                 error = row.error
                 if row.record is not None:
                     try:
