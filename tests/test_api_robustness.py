@@ -173,8 +173,8 @@ def test_evaluate_many_numbers_rows_as_the_cli_does(shantou: Ruleset, tmp_path: 
     path = tmp_path / "in.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["client_id", "region", "revenue_month.savings", "agreemnt_signed"])
-        w.writerow(["C1", "440507", "2000", ""])
+        w.writerow(["client_id", "region", "revenue_month.savings", "agreement_signed"])
+        w.writerow(["C1", "440507", "2000", "maybe"])
         w.writerow(["C2", "4405", "2000", ""])
     out = tmp_path / "out.csv"
     main(["evaluate", str(ROOT / "rulesets/shantou-postal/1.0.0.yaml"), str(path), "-o",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bigclient.cli import diff, evaluate, explain, id, schema, test, validate, version
 from bigclient.errors import BigClientError, InputError, RulesetError, UsageError
+from bigclient.tables import TableError
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bigclient: {exc}", file=sys.stderr)
         return 2
+    except TableError as exc:
+        print(f"bigclient: {exc}", file=sys.stderr)
+        return exc.exit_code
     except RulesetError as exc:
         print(exc, file=sys.stderr)
         return 1
