@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import bigclient
+
+# CI runs the same examples every time (HYPOTHESIS_PROFILE=ci in .ci/run), so a landing never
+# hangs on a new random example; a developer's run explores new ones (the default profile).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
