@@ -111,7 +111,8 @@ _LETTERS = st.characters(categories=("L", "N"))  # control characters: another b
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(_LETTERS, max_size=5),
+@given(st.recursive(st.none() | st.booleans() | st.integers(-10**27, 10**27)  # YAML: 28 digits
+                    | st.text(_LETTERS, max_size=5),
                     lambda inner: st.lists(inner, max_size=3)
                     | st.dictionaries(st.text(_LETTERS, min_size=1, max_size=4), inner,
                                       max_size=3),
