@@ -103,7 +103,7 @@ def test_a_ruleset_with_an_error_never_loads(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_validate_exit_codes(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["validate", *map(str, case.files)]
+    args = ["validate", "-v", *map(str, case.files)]  # -v: info cases print their note
     normal, strict = main(args), main([*args, "--strict"])
     out = capsys.readouterr().out
     assert case.expected[0].code in out

@@ -434,7 +434,9 @@ def codes_page() -> str:
         "",
         "- **error**: the ruleset cannot be used; `bigclient validate` exits with 1.",
         "- **warning**: probably a mistake; fails only with `--strict`.",
-        "- **info**: a note; nothing to do unless the note surprises you.",
+        "- **info**: a note; nothing to do unless the note surprises you. `validate` shows "
+        "notes only with `-v` (or `--min-severity info`; `--format json` always lists them); "
+        "its last line counts them either way.",
         "",
     ]
     if not ranges:

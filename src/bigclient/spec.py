@@ -21,6 +21,8 @@ from bigclient.sections import SECTIONS
 from bigclient.sections.base import Element
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+SEMVER_SCHEMA = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
+"""The same for the JSON Schema, with ASCII digits spelt out (ECMA-262 and Python agree)."""
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -60,7 +62,8 @@ class Header(Model):
     schema_: str | None = Field(None, alias="$schema", description="optional editor hint: "
                                 "where the JSON Schema of this file is")
     ruleset: Slug = Field(description="the ruleset id, e.g. shantou-postal")
-    version: str = Field(description="semantic version, e.g. 1.0.0")
+    version: str = Field(description="semantic version, e.g. 1.0.0",
+                         json_schema_extra={"pattern": SEMVER_SCHEMA})
     effective: Effective = Field(description="the dates this version is in force")
     title: Label = Field(description="the policy's name in Chinese and English")
     source: str = Field(description="the policy document this ruleset encodes")

@@ -21,6 +21,7 @@ CLIENT = {"region": "440507", "agreement_signed": False,
 
 COMMANDS: dict[str, list[str]] = {
     "validate.txt": ["validate", "rulesets"],
+    "validate.verbose.txt": ["validate", "-v", "rulesets"],
     "validate.json": ["validate", "--format", "json", "rulesets"],
     "test.txt": ["test", "rulesets"],
     "diff.txt": ["diff", "rulesets/shantou-postal/1.0.0.yaml", REVISION,

@@ -22,7 +22,7 @@ run 01_new_version bigclient new-version $S --from 2030-01-01
 python3 "$HERE/edit.py" step1   # header comment, note, letters = 两万 (mistake), Silver 70
 run 02_validate_mistake bigclient validate $S/1.2.0.yaml
 python3 "$HERE/edit.py" step2   # 两万 -> 2万
-run 03_validate_clean bigclient validate $S/1.2.0.yaml
+run 03_validate_clean bigclient validate -v $S/1.2.0.yaml
 run 04_test_fail bigclient test $S
 python3 "$HERE/edit.py" step3   # limit the old cases, add cases/v1_2_revision.yaml
 run 05_test_pass bigclient test $S

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bigclient.errors import Problem, UsageError
 from bigclient.i18n import _
@@ -61,19 +62,55 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def print_problems(problems: Sequence[Problem], fmt: str) -> None:
+SEVERITIES = ("info", "warning", "error")
+"""Lowest first: ``--min-severity warning`` shows warnings and errors."""
+
+_COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[2m"}
+_RESET = "\x1b[0m"
+
+
+def rank(severity: str) -> int:
+    """Where a severity stands; an unknown one ranks as an error so it is never hidden."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES) - 1
+
+
+def use_colour(choice: str, stream: IO[str]) -> bool:
+    """``--color``: ``always``/``never`` as asked; ``auto`` colours a terminal only, and not
+    when ``NO_COLOR`` is set (https://no-color.org) or the terminal is ``dumb``."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def coloured(p: Problem) -> str:
+    """A problem as text with its severity in colour: errors red, warnings yellow, and a
+    note dim as a whole (it is the least urgent thing on the screen)."""
+    text, colour = str(p), _COLOURS.get(p.severity, _COLOURS["error"])
+    if p.severity == "info":
+        return "\n".join(f"{colour}{line}{_RESET}" for line in text.split("\n"))
+    token = f": {p.severity} {p.code} "
+    return text.replace(token, f": {colour}{p.severity} {p.code}{_RESET} ", 1)
+
+
+def print_problems(problems: Sequence[Problem], fmt: str, *, min_severity: str = "info",
+                   colour: bool = False) -> list[Problem]:
+    """Print the problems at or above ``min_severity`` as text, JSON or GitHub annotations
+    (colour for text only); return those printed."""
     from bigclient.workflow.analysis import github_annotation
 
+    shown = [p for p in problems if rank(p.severity) >= rank(min_severity)]
     if fmt == "json":
-        print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
-        return
-    for p in problems:
+        print(json.dumps([p.to_dict() for p in shown], ensure_ascii=False, indent=2))
+        return shown
+    for p in shown:
         if fmt == "github":
             print(github_annotation(p))
         else:
-            print(p)
-
-
+            print(coloured(p) if colour else p)
+    return shown
 
 
 def add_context_options(p: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ from bigclient.errors import UsageError
 from bigclient.ruleset import Ruleset, load, version_files
 from bigclient.spec import SEMVER
 from bigclient.tables import read_records
+from bigclient.tables.display import Progress
 from bigclient.workflow.diff import diff_rulesets
 from bigclient.workflow.impact import dates, impact, render_text, report_dict
 from bigclient.workflow.registry import in_force
@@ -68,7 +69,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if not in_path.is_file():
             raise UsageError(f"input file not found: {in_path}")
         context = load_context(args, in_path)
-        imp = impact(old, new, read_records(in_path), context)
+        progress = Progress(sys.stderr)  # a bar with total and time left on a terminal only
+        try:
+            imp = impact(old, new, read_records(in_path, args.encoding, progress=progress),
+                         context)
+        except BaseException:
+            progress.clear()  # the error goes on a clean line
+            raise
+        progress.done()
     if args.format == "json":
         print(json.dumps(report_dict(old, new, changes, imp), ensure_ascii=False, indent=2))
     else:
@@ -94,6 +102,9 @@ def add_command(subparsers: Any) -> None:
                        "FOLDER@1.1.0 or FOLDER@2009-06-30 (the version in force that day)")
     p.add_argument("--input", metavar="FILE", help="clients (.csv or .jsonl) to measure the "
                    "impact on")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of a CSV --input (default UTF-8, with or without "
+                   "BOM; e.g. gbk for Excel's plain CSV)")
     p.add_argument("--context", metavar="FILE",
                    help="context values (YAML); default: context.yaml beside --input")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",

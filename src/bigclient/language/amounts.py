@@ -224,3 +224,23 @@ def describe_amount(value: Decimal) -> str:
     if abs(value) >= 10000 and value == value.to_integral_value():
         return f"{int(value):,} ({format_amount(value / 10000)}万)"
     return format_amount(value)
+
+
+def amount_pattern() -> str:
+    """A regular expression (JSON Schema / ECMA-262 and Python alike) for the amount texts
+    :func:`parse_amount` reads, built from the parser's own tables so the two cannot drift.
+
+    It checks spelling only; the 28-digit limit is still the loader's (``bigclient
+    validate``). Order as the parser reads from the end: units (元 …), then scales
+    (万, 亿, %, ‰ …), then the number; or 千分之/万分之/百分之 and a number.
+    """
+    digit = "[0-9０１２３４５６７８９]"  # full-width digits and marks read as ASCII ones
+    number = f"[-+－＋]?(?:{digit}{{1,3}}(?:[,，]{digit}{{3}})+|{digit}+)(?:[.．]{digit}+)?"
+    cn_digit = "[" + "".join(c for c in _CN_DIGITS if c != "十") + "]"
+    small = f"(?:十|{cn_digit}?十{cn_digit}?|{cn_digit})"
+    fraction = "(?:" + "|".join(_FRACTION_WORDS) + ")"
+    scales = "(?:\\s*[" + "".join(_SCALE_EXP) + "])*"
+    units = "".join(f"(?:\\s*{re.escape(u)})?" for u in reversed(_UNIT_WORDS))
+    fast = "-?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)"  # parse_amount's plain-digits fast path
+    return (f"^(?:{fast}|\\s*(?:{fraction}\\s*(?:{small}|{number})|{number}{scales})"
+            f"{units}\\s*)$")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from bigclient.i18n import _
-from bigclient.language.amounts import AmountError, parse_amount
+from bigclient.language.amounts import MAX_TEXT, AmountError, amount_pattern, parse_amount
 from bigclient.language.source import MAX_DIGITS
 
 
@@ -36,14 +36,16 @@ def _too_large(value: Any) -> str:
                  amount=text if len(text) <= 40 else text[:40] + "…", n=MAX_DIGITS)
 
 
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    WithJsonSchema({
-        "anyOf": [{"type": "number"}, {"type": "string"}],
-        "description": "An amount: 12000, 1,500,000, 1.2万, 150万, 3‰, 5‱ or 12%",
-    }),
-]
+AMOUNT_SCHEMA: dict[str, Any] = {
+    "description": "An amount: a number, or text such as 12000, 1,500,000, 1.2万, 150万, 1亿, "
+    "3‰, 5‱, 12%, 千分之三 or 万分之五, optionally followed by 元",
+    "type": ["number", "string"],  # one schema, no anyOf: an editor points at the key itself
+    "pattern": amount_pattern(),  # applies to text only
+    "maxLength": MAX_TEXT,
+}
+"""The JSON Schema of an amount (``bigclient schema`` writes it once, as ``$defs/Amount``)."""
+
+Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(AMOUNT_SCHEMA)]
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 

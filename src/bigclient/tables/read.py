@@ -19,6 +19,7 @@ from typing import IO, Any, NamedTuple
 
 from bigclient.i18n import _
 from bigclient.tables.columns import Columns, Plan, map_keys, plan_header, where
+from bigclient.tables.display import Progress
 from bigclient.tables.errors import MAX_CELL, TableError
 
 MAX_LINE = 1_000_000
@@ -323,19 +324,27 @@ def open_rows(path: Path, encoding: str = "utf-8", sheet: str | None = None) -> 
     return Source(path, encoding, sheet)
 
 
-def read_records(path: Path, encoding: str = "utf-8",
-                 sheet: str | None = None) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+def read_records(path: Path, encoding: str = "utf-8", sheet: str | None = None, *,
+                 progress: Progress | None = None,
+                 ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """(row, record or None, error) with every column as read, no ruleset check.
 
     Kept for ``bigclient diff``: malformed rows are bad rows and a duplicated column refuses
-    the file, but column names are not checked against any ruleset here.
+    the file, but column names are not checked against any ruleset here. ``progress`` is
+    told the file's size (or an .xlsx sheet's rows) and ticked once per row; the caller
+    ends it (``done``) when the rows are used.
     """
     with Source(path, encoding, sheet) as source:
         header = source.header
         if header is not None:
             plan_header(header, Columns(kept=tuple(str(h).strip() for h in header)),
                         str(path))
+        if progress is not None:
+            progress.size = source.size
+            progress.total_rows = source.total_rows - 1 if source.total_rows else None
         for n, raw, error in source.rows():
+            if progress is not None:
+                progress.tick(source.position if progress.enabled else None)
             if raw is None or error:
                 yield n, None, error
             elif isinstance(raw, dict):

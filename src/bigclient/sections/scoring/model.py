@@ -35,6 +35,9 @@ from bigclient.language.words import EXPLAIN_WORDS, shown
 from bigclient.sections.base import CompileContext, CompiledSection, Decided, Verdict
 
 HUNDRED = Decimal(100)
+SCORE_RANGE: dict[str, Any] = {"minimum": 0, "maximum": 100}
+"""For the JSON Schema only (editors flag a score of 120 as it is typed); the loader's own
+checks and messages are unchanged."""
 
 
 class Band(Model):
@@ -43,7 +46,8 @@ class Band(Model):
     from_: Amount | None = Field(None, alias="from", description="lower bound, included "
                                  "(以上含本数); leave out for 'no lower bound'")
     to: Amount | None = Field(None, description="upper bound, excluded; leave out for 'and above'")
-    score: Amount = Field(description="the indicator score in this band, 0-100")
+    score: Amount = Field(description="the indicator score in this band, 0-100",
+                          json_schema_extra=SCORE_RANGE)
 
     @model_validator(mode="after")
     def _has_bound(self) -> Band:
@@ -65,7 +69,8 @@ class Indicator(Model):
         "increasing", description="increasing: a higher value never scores lower")
     bands: list[Band] = Field(default_factory=list, description="band table: from ≤ value < "
                               "to gives the band's score (D-6)")
-    otherwise: Amount = Field(Decimal(0), description="score when the value is in no band")
+    otherwise: Amount = Field(Decimal(0), description="score when the value is in no band",
+                              json_schema_extra=SCORE_RANGE)
     note: str | None = NOTE_FIELD
 
 
@@ -74,7 +79,8 @@ class Tier(Model):
 
     id: Slug = ID_FIELD
     label: Label = LABEL_FIELD
-    min: Amount = Field(description="lowest total score of this tier, included")
+    min: Amount = Field(description="lowest total score of this tier, included",
+                        json_schema_extra=SCORE_RANGE)
     rule: str | None = RULE_FIELD
 
 
