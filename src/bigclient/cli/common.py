@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import Problem, UsageError
-from bigclient.i18n import _
+from bigclient.i18n import LANGUAGES, _
 from bigclient.language.source import read_file
 from bigclient.ruleset import Ruleset, load
 from bigclient.versions import today, version_files
@@ -74,6 +74,35 @@ def print_problems(problems: Sequence[Problem], fmt: str) -> None:
             print(p)
 
 
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang zh|en`` on ``parser`` and every subcommand below it (the last one given wins).
+
+    No default here (a subcommand's default would overwrite the global choice); main() fills
+    in the locale's language when none was given.
+    """
+    parser.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                        help=_("language of messages: zh (中文) or en; default from the locale "
+                               "(BIGCLIENT_LANG, LANG)"))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                add_lang_option(child)
+
+
+def lang_in_argv(argv: Sequence[str]) -> str | None:
+    """The last valid ``--lang X`` / ``--lang=X`` before ``--``, read before the parser is
+    built so that its help and its errors are already in that language."""
+    found: str | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = (arg.partition("=")[2] if arg.startswith("--lang=")
+                 else argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGUAGES:
+            found = value
+    return found
 
 
 def add_context_options(p: argparse.ArgumentParser) -> None:
