@@ -22,7 +22,7 @@ from bigclient.cli import (
 )
 from bigclient.cli.common import add_lang_option, lang_in_argv
 from bigclient.errors import BigClientError, InputError, RulesetError, UsageError
-from bigclient.i18n import _, default_language, set_language
+from bigclient.i18n import _, language, use_language
 from bigclient.tables import TableError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -45,12 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command in the language of --lang (else the caller's or the locale's), which
+    is in force while the parser is built (help, usage and argparse errors) and while the
+    command runs; the caller's language is restored afterwards."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(lang_in_argv(argv) or default_language())  # before any message is made
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.lang = getattr(args, "lang", None) or default_language()
-    set_language(args.lang)
+    with use_language(lang_in_argv(argv) or language()):
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        args.lang = getattr(args, "lang", None) or language()
+        with use_language(args.lang):
+            return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.func(args)
         return code
