@@ -25,16 +25,18 @@ def load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str,
         beside = input_path.parent / "context.yaml"
         if beside.exists():
             path = beside
+            # English even under --lang zh: tests/golden/diff.zh.txt records this line as is
             print(f"using context from {beside}", file=sys.stderr)
     if path is not None:
         data = read_file(path).data
         if not isinstance(data, dict):
-            raise UsageError(f"{path}: the context file must be 'name: value' lines")
+            raise UsageError(_("{path}: the context file must be 'name: value' lines").format(
+                path=path))
         context.update(data)
     for item in args.set or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--set expects name=value, found {item!r}")
+            raise UsageError(_("--set expects name=value, found {item!r}").format(item=item))
         context[key.strip()] = value.strip()
     return context
 
@@ -54,10 +56,10 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
                 for sub in sorted(q for q in p.iterdir() if q.is_dir()):
                     files.extend(version_files(sub))
         else:
-            raise UsageError(f"no such file or folder: {p}")
+            raise UsageError(_("no such file or folder: {path}").format(path=p))
     if not files:
-        raise UsageError("no ruleset version files (like 1.0.0.yaml) found in "
-                         + ", ".join(paths))
+        raise UsageError(_("no ruleset version files (like 1.0.0.yaml) found in {paths}").format(
+            paths=", ".join(paths)))
     return files
 
 

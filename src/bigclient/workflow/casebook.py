@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import BigClientError, Problem, RulesetError
-from bigclient.i18n import _
+from bigclient.i18n import _, language
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
@@ -124,7 +124,7 @@ def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], 
             result.passed = False
             result.mismatches.append((key, want, _show(actual[key])))
     if not result.passed:
-        result.explanation = decision.explain("en")
+        result.explanation = decision.explain(language())
     return result
 
 
