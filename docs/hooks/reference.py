@@ -373,7 +373,8 @@ def section_page(section: Any) -> str:
         out.append("")
     for model in order:
         out += _model_section(model, where.get(model, []), examples)
-    return "\n".join(out) + "\n"
+    # The value kinds (amount, name, id) are described once, on the ruleset page.
+    return re.sub(r"\]\(#(amount|name|id)\)", r"](../ruleset.md#\1)", "\n".join(out)) + "\n"
 
 
 def _walk_annotation(annotation: Any) -> tuple[list[type], dict[type, list[str]]]:

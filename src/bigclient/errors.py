@@ -9,6 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bigclient.i18n import N_, _, ngettext
+
+SEVERITIES = (N_("error"), N_("warning"), N_("info"))  # shown translated
+
 
 class BigClientError(Exception):
     """Base of every error bigclient raises on purpose."""
@@ -35,10 +39,11 @@ class Problem:
         return out or "(document)"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        text = f"{where}: {self.severity} {self.code} at {self.yaml_path}: {self.message}"
+        text = _("{file}:{line}:{column}: {severity} {code} at {path}: {message}").format(
+            file=self.file, line=self.line, column=self.column, severity=_(self.severity),
+            code=self.code, path=self.yaml_path, message=self.message)
         if self.hint:
-            text += f"\n    fix: {self.hint}"
+            text += "\n" + _("    fix: {hint}").format(hint=self.hint)
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,7 +68,7 @@ class RulesetError(BigClientError):
 
     def _render(self) -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in ruleset"
+        head = ngettext("{n} problem in ruleset", "{n} problems in ruleset", n).format(n=n)
         return head + ":\n" + "\n".join(str(p) for p in self.problems)
 
     @property
@@ -97,9 +102,11 @@ class InputError(BigClientError, ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"row {self.row}: " if self.row is not None else ""
-        return "\n".join(f"{where}input '{e.field}': {e.message}"
-                         + ("" if e.value is None else f" (found {shown(e.value)})")
+        where = _("row {row}: ").format(row=self.row) if self.row is not None else ""
+        return "\n".join(where + _("input '{field}': {message}").format(
+                              field=e.field, message=e.message)
+                         + ("" if e.value is None
+                            else _(" (found {value})").format(value=shown(e.value)))
                          for e in (self, *self.others))
 
 

@@ -77,3 +77,13 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalogue(language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it (translated where shown)."""
+    return message
+
+
+def plural_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for the catalogue (``ngettext`` translates it later)."""
+    return singular, plural

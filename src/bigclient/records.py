@@ -94,7 +94,9 @@ def decide_rows(decide: Callable[[Any, int], Decision], clients: Iterable[Any],
                 errors: ErrorMode, start: int) -> Iterator[Decision | BadRow]:
     """Decide each row in turn; on a bad row raise, or yield a BadRow and go on."""
     if errors not in ("raise", "collect"):
-        raise ValueError(f"errors must be 'raise' or 'collect', found {errors!r}")
+        raise ValueError(
+            _("errors must be 'raise' or 'collect', found {errors!r}").format(errors=errors)
+        )
     for row, client in enumerate(clients, start=start):
         try:
             yield decide(client, row)

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from bigclient.decision import Decision
 from bigclient.errors import EvaluationError, InputError, Problem, RulesetError
+from bigclient.i18n import _
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
 from bigclient.language.fields import RecordReader, converter, field_type, make_model
@@ -49,23 +50,44 @@ class Ruleset:
         for part in ("inputs", "context"):
             for name, f in getattr(spec, part).items():
                 if name in names:
-                    problems.append(src.problem((part, name), f"'{name}' is declared in both "
-                                                "inputs and context", code="BC120"))
+                    problems.append(
+                        src.problem(
+                            (part, name),
+                            _("'{name}' is declared in both inputs and context").format(name=name),
+                            code="BC120",
+                        )
+                    )
                 names[name] = field_type(name, f, lines)
                 if f.type == "money_map" and not lines:
-                    problems.append(src.problem((part, name, "type"), "a money_map needs the "
-                                                "ruleset's 'lines' to be declared", code="BC121"))
+                    problems.append(
+                        src.problem(
+                            (part, name, "type"),
+                            _("a money_map needs the ruleset's 'lines' to be declared"),
+                            code="BC121",
+                        )
+                    )
                 if f.default is not None:
                     try:
                         converter(f, lines)(f.default)
                     except ValueError as exc:
-                        problems.append(src.problem((part, name, "default"),
-                                                    f"the default does not fit: {exc}",
-                                                    code="BC110"))
+                        problems.append(
+                            src.problem(
+                                (part, name, "default"),
+                                _("the default does not fit: {exc}").format(exc=exc),
+                                code="BC110",
+                            )
+                        )
         for name in spec.identity:  # an identity column is never also a value rules read
             if name in names or name in spec.part("derived"):
-                problems.append(src.problem(("identity", name), f"'{name}' is declared as an "
-                                            "input, context or derived value too", code="BC120"))
+                problems.append(
+                    src.problem(
+                        ("identity", name),
+                        _("'{name}' is declared as an input, context or derived value too").format(
+                            name=name
+                        ),
+                        code="BC120",
+                    )
+                )
         labels = {name: f.label for part in (spec.inputs, spec.context) for name, f in part.items()}
         ctx = CompileContext(src=src, names=names, lines=lines, line_labels=spec.lines,
                              name_labels=labels,
@@ -220,7 +242,7 @@ class Ruleset:
         verdict.tier = verdict.computed
         if override is not None and not any(c.settle(verdict, override, on)
                                             for c in self._settlers):
-            raise InputError("override", override, "this ruleset has no tiers to override")
+            raise InputError("override", override, _("this ruleset has no tiers to override"))
         decision = Decision(self, env, verdict)
         if self._inputs.identity:
             decision.identity = self._inputs.identity_of(record, row)
@@ -256,8 +278,15 @@ def load(path: str | Path, *, on: dt.date | None = None) -> Ruleset:
     if p.is_dir():
         files = version_files(p)
         if not files:
-            raise RulesetError([Problem(f"no version files (like 1.0.0.yaml) in folder {p}",
-                                        file=str(p), code="BC001")])
+            raise RulesetError(
+                [
+                    Problem(
+                        _("no version files (like 1.0.0.yaml) in folder {p}").format(p=p),
+                        file=str(p),
+                        code="BC001",
+                    )
+                ]
+            )
         p = pick(p, on or today())
     rs = from_located(read_file(p))
     if on is not None:

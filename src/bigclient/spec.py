@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+from bigclient.i18n import _
 from bigclient.language.amounts import ROUNDING_MODES
 from bigclient.language.common import NOTE_FIELD, Amount, Identifier, Label, Model, Slug
 from bigclient.language.fields import FieldSpec
@@ -36,7 +37,9 @@ class Effective(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.to is not None and self.to < self.from_:
-            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+            raise ValueError(
+                _("'to' ({to}) is before 'from' ({from_})").format(to=self.to, from_=self.from_)
+            )
         return self
 
 
@@ -52,7 +55,11 @@ class Rounding(Model):
     @classmethod
     def _known_mode(cls, v: str) -> str:
         if v not in ROUNDING_MODES:
-            raise ValueError(f"rounding mode must be one of {', '.join(ROUNDING_MODES)}")
+            raise ValueError(
+                _("rounding mode must be one of {ROUNDING_MODES}").format(
+                    ROUNDING_MODES=", ".join(ROUNDING_MODES)
+                )
+            )
         return v
 
 
@@ -83,7 +90,9 @@ class Header(Model):
     @classmethod
     def _semver(cls, v: Any) -> Any:
         if not isinstance(v, str) or not SEMVER.match(v):
-            raise ValueError(f"expected a version like 1.0.0 (three numbers), found {v}")
+            raise ValueError(
+                _("expected a version like 1.0.0 (three numbers), found {v}").format(v=v)
+            )
         return v
 
     def part(self, key: str) -> Any:

@@ -138,5 +138,11 @@ def version_files(folder: Path) -> list[Path]:
 
 def misnamed(src: Located, path: Path, version: str) -> Problem:
     """BC101: the file name and the version it declares disagree."""
-    return src.problem(("version",), f"the file is named {path.name} but declares version "
-                       f"{version}", code="BC101", hint=rename_hint(path, version))
+    return src.problem(
+        ("version",),
+        _("the file is named {name} but declares version {version}").format(
+            name=path.name, version=version
+        ),
+        code="BC101",
+        hint=rename_hint(path, version),
+    )

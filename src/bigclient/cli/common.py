@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bigclient.errors import Problem, UsageError
-from bigclient.i18n import _
+from bigclient.i18n import LANGUAGES, _
 from bigclient.language.source import read_file
 from bigclient.ruleset import Ruleset, load
 from bigclient.versions import today, version_files
@@ -26,16 +26,18 @@ def load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str,
         beside = input_path.parent / "context.yaml"
         if beside.exists():
             path = beside
+            # English even under --lang zh: tests/golden/diff.zh.txt records this line as is
             print(f"using context from {beside}", file=sys.stderr)
     if path is not None:
         data = read_file(path).data
         if not isinstance(data, dict):
-            raise UsageError(f"{path}: the context file must be 'name: value' lines")
+            raise UsageError(_("{path}: the context file must be 'name: value' lines").format(
+                path=path))
         context.update(data)
     for item in args.set or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--set expects name=value, found {item!r}")
+            raise UsageError(_("--set expects name=value, found {item!r}").format(item=item))
         context[key.strip()] = value.strip()
     return context
 
@@ -55,10 +57,10 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
                 for sub in sorted(q for q in p.iterdir() if q.is_dir()):
                     files.extend(version_files(sub))
         else:
-            raise UsageError(f"no such file or folder: {p}")
+            raise UsageError(_("no such file or folder: {path}").format(path=p))
     if not files:
-        raise UsageError("no ruleset version files (like 1.0.0.yaml) found in "
-                         + ", ".join(paths))
+        raise UsageError(_("no ruleset version files (like 1.0.0.yaml) found in {paths}").format(
+            paths=", ".join(paths)))
     return files
 
 
@@ -111,6 +113,35 @@ def print_problems(problems: Sequence[Problem], fmt: str, *, min_severity: str =
         else:
             print(coloured(p) if colour else p)
     return shown
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang zh|en`` on ``parser`` and every subcommand below it (the last one given wins).
+
+    No default here (a subcommand's default would overwrite the global choice); main() fills
+    in the locale's language when none was given.
+    """
+    parser.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                        help=_("language of messages: zh (中文) or en; default from the locale "
+                               "(BIGCLIENT_LANG, LANG)"))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                add_lang_option(child)
+
+
+def lang_in_argv(argv: Sequence[str]) -> str | None:
+    """The last valid ``--lang X`` / ``--lang=X`` before ``--``, read before the parser is
+    built so that its help and its errors are already in that language."""
+    found: str | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = (arg.partition("=")[2] if arg.startswith("--lang=")
+                 else argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGUAGES:
+            found = value
+    return found
 
 
 def add_context_options(p: argparse.ArgumentParser) -> None:

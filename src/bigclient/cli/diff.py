@@ -111,7 +111,6 @@ def add_command(subparsers: Any) -> None:
                    help="one context value, e.g. --set bureau_revenue=2亿")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the text")
     p.add_argument("--movers", type=int, default=20, metavar="N",
                    help="list at most N movers in the text report (default 20)")
     p.set_defaults(func=cmd_diff)

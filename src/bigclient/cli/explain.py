@@ -31,7 +31,6 @@ def add_command(sub: Any) -> None:
     p = sub.add_parser("explain", help="explain the decision for one client (JSON file)")
     p.add_argument("ruleset", metavar="RULESET", help="ruleset folder or version file")
     p.add_argument("client", metavar="CLIENT", help="one client as a JSON file")
-    p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.set_defaults(func=cmd_explain)
     add_context_options(p)
     add_on_option(p)

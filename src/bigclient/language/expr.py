@@ -183,9 +183,12 @@ class _Checker:
     def check(self, node: ast.AST) -> Ty:
         if not isinstance(node, _ALLOWED):
             what = _OP_WORDS.get(type(node), type(node).__name__)
-            raise ExprError(f"{what} is not allowed in a ruleset expression",
-                            "use only + - * /, comparisons, and/or/not, if-else and "
-                            "the functions " + ", ".join(FUNCTIONS), code="BC302")
+            raise ExprError(
+                _("{what} is not allowed in a ruleset expression").format(what=what),
+                "use only + - * /, comparisons, and/or/not, if-else and "
+                "the functions " + ", ".join(FUNCTIONS),
+                code="BC302",
+            )
         if isinstance(node, ast.Expression):
             return self.check(node.body)
         if isinstance(node, ast.Name):
@@ -193,10 +196,14 @@ class _Checker:
                 return NUMBER
             if node.id not in self.names:
                 if node.id in FUNCTIONS:
-                    raise ExprError(f"'{node.id}' is a function; call it like {node.id}(...)")
-                raise ExprError(f"unknown name '{node.id}'",
-                                suggest(node.id, [*self.names, *FUNCTIONS])
-                                or "declare it under inputs, context or derived first")
+                    raise ExprError(
+                        _("'{id}' is a function; call it like {id}(...)").format(id=node.id)
+                    )
+                raise ExprError(
+                    _("unknown name '{id}'").format(id=node.id),
+                    suggest(node.id, [*self.names, *FUNCTIONS])
+                    or "declare it under inputs, context or derived first",
+                )
             self.used.add(node.id)
             return self.names[node.id]
         if isinstance(node, ast.Constant):
@@ -204,58 +211,73 @@ class _Checker:
                 return BOOL
             if isinstance(node.value, str):
                 return TEXT
-            raise ExprError(f"the value {node.value!r} is not allowed here", code="BC302")
+            raise ExprError(_("the value {value!r} is not allowed here").format(value=node.value),
+                            code="BC302")
         if isinstance(node, ast.BoolOp):
             for v in node.values:
-                self._expect(v, "bool", "'and'/'or' join yes/no conditions")
+                self._expect(v, "bool", _("'and'/'or' join yes/no conditions"))
             return BOOL
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
-                self._expect(node.operand, "bool", "'not' applies to a yes/no condition")
+                self._expect(node.operand, "bool", _("'not' applies to a yes/no condition"))
                 return BOOL
-            self._expect(node.operand, "number", "a sign applies to a number")
+            self._expect(node.operand, "number", _("a sign applies to a number"))
             return NUMBER
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
                 what = _OP_WORDS.get(type(node.op), type(node.op).__name__)
-                raise ExprError(f"{what} is not allowed in a ruleset expression",
-                                "use only + - * /", code="BC302")
-            self._expect(node.left, "number", "arithmetic works on numbers only")
-            self._expect(node.right, "number", "arithmetic works on numbers only")
+                raise ExprError(
+                    _("{what} is not allowed in a ruleset expression").format(what=what),
+                    _("use only + - * /"),
+                    code="BC302",
+                )
+            self._expect(node.left, "number", _("arithmetic works on numbers only"))
+            self._expect(node.right, "number", _("arithmetic works on numbers only"))
             return NUMBER
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.IfExp):
-            self._expect(node.test, "bool", "the condition after 'if' must be yes/no")
+            self._expect(node.test, "bool", _("the condition after 'if' must be yes/no"))
             a, b = self.check(node.body), self.check(node.orelse)
             if a.kind != b.kind:
-                raise ExprError(f"the two branches of 'if … else' differ: {a} and {b}",
-                                "make both branches the same kind of value", code="BC303")
+                raise ExprError(
+                    _("the two branches of 'if … else' differ: {a} and {b}").format(a=a, b=b),
+                    _("make both branches the same kind of value"),
+                    code="BC303",
+                )
             return a
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Subscript):
             base = self.check(node.value)
             if base.kind != "map":
-                raise ExprError(f"only per-line tables can be indexed with [...], not {base}",
-                                code="BC303")
+                raise ExprError(
+                    _("only per-line tables can be indexed with [...], not {base}").format(
+                        base=base
+                    ),
+                    code="BC303",
+                )
             key = node.slice
             if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-                raise ExprError("a line must be named in quotes, like revenue_month['savings']")
+                raise ExprError(_("a line must be named in quotes, like revenue_month['savings']"))
             if base.keys and key.value not in base.keys:
-                raise ExprError(f"'{key.value}' is not a line of {base.name or 'this table'}",
-                                suggest(key.value, base.keys)
-                                or "lines are: " + ", ".join(base.keys))
+                raise ExprError(
+                    _("'{value}' is not a line of {value2}").format(
+                        value=key.value, value2=base.name or "this table"
+                    ),
+                    suggest(key.value, base.keys) or "lines are: " + ", ".join(base.keys),
+                )
             return NUMBER
         if isinstance(node, ast.Tuple | ast.List):
             for elt in node.elts:
                 if not isinstance(elt, ast.Constant | ast.Name) or (
                     isinstance(elt, ast.Name) and elt.id not in self.constants
                 ):
-                    raise ExprError("a list may hold only fixed values, like ('a', 'b')")
+                    raise ExprError(_("a list may hold only fixed values, like ('a', 'b')"))
                 self.check(elt)
             return Ty("list")
-        raise ExprError(f"{type(node).__name__} is not allowed", code="BC302")  # pragma: no cover
+        raise ExprError(  # pragma: no cover
+            _("{name} is not allowed").format(name=type(node).__name__), code="BC302")
 
     def _show(self, node: ast.AST) -> str:
         """The text of a sub-expression for a message, numbers as written (not _k0)."""
@@ -266,7 +288,7 @@ class _Checker:
         ty = self.check(node)
         if ty.kind != kind:
             found = f"'{self._show(node)}' is {ty}"
-            raise ExprError(f"{why}, but {found}", code="BC303")
+            raise ExprError(_("{why}, but {found}").format(why=why, found=found), code="BC303")
         return ty
 
     def _compare(self, node: ast.Compare) -> Ty:
@@ -274,14 +296,23 @@ class _Checker:
         left = self.check(left_node)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             if not isinstance(op, _ALLOWED):
-                raise ExprError(f"{_OP_WORDS.get(type(op), type(op).__name__)} is not allowed "
-                                "in a ruleset expression", "compare with == != < <= > >= or in",
-                                code="BC302")
+                raise ExprError(
+                    _("{what} is not allowed in a ruleset expression").format(
+                        what=_OP_WORDS.get(type(op), type(op).__name__)
+                    ),
+                    _("compare with == != < <= > >= or in"),
+                    code="BC302",
+                )
             right = self.check(right_node)
             if isinstance(op, ast.In | ast.NotIn):
                 if right.kind != "list":
-                    raise ExprError("'in' needs a list of values on its right, like "
-                                    "scope in ('regional', 'specialty')", code="BC303")
+                    raise ExprError(
+                        _(
+                            "'in' needs a list of values on its right, like scope in "
+                            "('regional', 'specialty')"
+                        ),
+                        code="BC303",
+                    )
                 assert isinstance(right_node, ast.Tuple | ast.List)
                 for elt in right_node.elts:
                     item = self.check(elt)
@@ -296,13 +327,23 @@ class _Checker:
             elif left.kind != right.kind:
                 quoted = next((n.value for n in (left_node, right_node) if isinstance(
                     n, ast.Constant) and isinstance(n.value, str) and _is_amount(n.value)), None)
-                raise ExprError(f"cannot compare {left} with {right}: "
-                                f"{self._show(left_node)} vs {self._show(right_node)}",
-                                f"write the amount without quotes: {quoted}"
-                                if quoted is not None else "", code="BC303")
+                raise ExprError(
+                    _("cannot compare {left} with {right}: {left_node} vs {right_node}").format(
+                        left=left,
+                        right=right,
+                        left_node=self._show(left_node),
+                        right_node=self._show(right_node),
+                    ),
+                    f"write the amount without quotes: {quoted}" if quoted is not None else "",
+                    code="BC303",
+                )
             elif not isinstance(op, ast.Eq | ast.NotEq) and left.kind not in ("number", "date"):
-                raise ExprError(f"only numbers and dates can be ordered with < or >, not {left}",
-                                code="BC303")
+                raise ExprError(
+                    _("only numbers and dates can be ordered with < or >, not {left}").format(
+                        left=left
+                    ),
+                    code="BC303",
+                )
             else:
                 self._enum_value(left, right_node)
                 self._enum_value(right, left_node)
@@ -313,34 +354,45 @@ class _Checker:
         """``scope == 'regoinal'`` is a typo the loader can catch."""
         if (ty.kind == "text" and ty.keys and isinstance(node, ast.Constant)
                 and isinstance(node.value, str) and node.value not in ty.keys):
-            raise ExprError(f"'{node.value}' is not one of the values of {ty.name}",
-                            suggest(node.value, ty.keys)
-                            or "allowed: " + ", ".join(ty.keys), code="BC303")
+            raise ExprError(
+                _("'{value}' is not one of the values of {name}").format(
+                    value=node.value, name=ty.name
+                ),
+                suggest(node.value, ty.keys) or "allowed: " + ", ".join(ty.keys),
+                code="BC303",
+            )
 
     def _call(self, node: ast.Call) -> Ty:
         if isinstance(node.func, ast.Attribute):
-            raise ExprError(f"calling methods such as '{ast.unparse(node.func)}(...)' is not "
-                            "allowed in a ruleset expression", code="BC302")
+            raise ExprError(
+                _(
+                    "calling methods such as '{unparse}(...)' is not allowed in a "
+                    "ruleset expression"
+                ).format(unparse=ast.unparse(node.func)),
+                code="BC302",
+            )
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            raise ExprError(f"'{name}' is not a function rulesets may call",
-                            suggest(name, list(FUNCTIONS))
-                            or "available: " + "; ".join(h for _, h in FUNCTIONS.values()),
-                            code="BC302")
+            raise ExprError(
+                _("'{name}' is not a function rulesets may call").format(name=name),
+                suggest(name, list(FUNCTIONS))
+                or "available: " + "; ".join(h for _, h in FUNCTIONS.values()),
+                code="BC302",
+            )
         if node.keywords:
-            raise ExprError("functions take plain values, not name=value", code="BC302")
+            raise ExprError(_("functions take plain values, not name=value"), code="BC302")
         name = node.func.id
         if name == "total":
             if len(node.args) != 1:
-                raise ExprError("total(...) takes exactly one per-line table")
-            self._expect(node.args[0], "map", "total(...) adds up a per-line table")
+                raise ExprError(_("total(...) takes exactly one per-line table"))
+            self._expect(node.args[0], "map", _("total(...) adds up a per-line table"))
             return NUMBER
         if name == "abs" and len(node.args) != 1:
-            raise ExprError("abs(...) takes exactly one number")
+            raise ExprError(_("abs(...) takes exactly one number"))
         if not node.args:
-            raise ExprError(f"{name}(...) needs at least one value")
+            raise ExprError(_("{name}(...) needs at least one value").format(name=name))
         for arg in node.args:
-            self._expect(arg, "number", f"{name}(...) works on numbers")
+            self._expect(arg, "number", _("{name}(...) works on numbers").format(name=name))
         return NUMBER
 
 
@@ -373,25 +425,40 @@ def compile_expr(text: Any, names: Mapping[str, Ty], want: str | None = None) ->
     elif isinstance(text, int | Decimal):
         text = str(text)
     if not isinstance(text, str) or not text.strip():
-        raise ExprError("expected an expression (text), found nothing",
-                        "write a condition such as revenue_month['savings'] >= 2000")
+        raise ExprError(
+            _("expected an expression (text), found nothing"),
+            _("write a condition such as revenue_month['savings'] >= 2000"),
+        )
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters",
-                        "split it into named derived values", code="BC304")
-    prepared, constants, _ = preprocess(text.strip())
+        raise ExprError(
+            _("the expression is longer than {MAX_LENGTH} characters").format(
+                MAX_LENGTH=MAX_LENGTH
+            ),
+            _("split it into named derived values"),
+            code="BC304",
+        )
+    prepared, constants, _unused = preprocess(text.strip())
     try:
         tree = ast.parse(prepared, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"the expression cannot be read: {exc.msg}",
-                        "check brackets and quotes; use 'and'/'or', '>=' and '=='",
-                        code="BC301") from None
-    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
-        raise ExprError(f"the expression has more than {MAX_NODES} parts",
-                        "split it into named derived values", code="BC304")
+        raise ExprError(
+            _("the expression cannot be read: {msg}").format(msg=exc.msg),
+            _("check brackets and quotes; use 'and'/'or', '>=' and '=='"),
+            code="BC301",
+        ) from None
+    if sum(1 for _node in ast.walk(tree)) > MAX_NODES:
+        raise ExprError(
+            _("the expression has more than {MAX_NODES} parts").format(MAX_NODES=MAX_NODES),
+            _("split it into named derived values"),
+            code="BC304",
+        )
     checker = _Checker(names, constants)
     ty = checker.check(tree)
     if want is not None and ty.kind != want:
-        raise ExprError(f"expected {Ty(want)} here, but the expression gives {ty}", code="BC303")
+        raise ExprError(
+            _("expected {Ty} here, but the expression gives {ty}").format(Ty=Ty(want), ty=ty),
+            code="BC303",
+        )
     body = _ToEnv(constants).visit(ast.parse(prepared, mode="eval").body)
     lam = ast.Expression(ast.Lambda(
         args=ast.arguments(posonlyargs=[], args=[ast.arg("_e")], vararg=None, kwonlyargs=[],

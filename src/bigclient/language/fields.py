@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from bigclient.errors import InputError
-from bigclient.i18n import _
+from bigclient.i18n import N_, _
 from bigclient.language.amounts import parse_amount
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from bigclient.language.expr import Ty, suggest
@@ -58,7 +58,9 @@ class FieldSpec(Model):
             try:
                 re.compile(v)
             except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+                raise ValueError(
+                    _("'pattern' is not a valid regular expression: {exc}").format(exc=exc)
+                ) from None
             unsafe = refusal(v)
             if unsafe is not None:
                 raise ValueError(unsafe)
@@ -67,16 +69,21 @@ class FieldSpec(Model):
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.type == "enum" and not self.values:
-            raise ValueError("an enum field needs 'values': the list of allowed values")
+            raise ValueError(_("an enum field needs 'values': the list of allowed values"))
         if self.type != "enum" and self.values is not None:
-            raise ValueError(f"'values' only applies to enum fields, not to {self.type}")
+            raise ValueError(
+                _("'values' only applies to enum fields, not to {type}").format(type=self.type)
+            )
         if self.pattern is not None and self.type != "text":
-            raise ValueError("'pattern' only applies to text fields")
+            raise ValueError(_("'pattern' only applies to text fields"))
         if self.type == "enum" and self.default is not None and self.default not in (
             self.values or {}
         ):
-            raise ValueError(f"the default '{self.default}' is not one of the values "
-                             f"{', '.join(self.values or {})}")
+            raise ValueError(
+                _("the default '{default}' is not one of the values {value}").format(
+                    default=self.default, value=", ".join(self.values or {})
+                )
+            )
         return self
 
     @property
@@ -109,9 +116,9 @@ def _bounded(spec: FieldSpec, conv: Converter) -> Converter:
     def check(value: Any) -> Any:
         v = conv(value)
         if lo is not None and v < lo:
-            raise ValueError(f"must be at least {lo}")
+            raise ValueError(_("must be at least {lo}").format(lo=lo))
         if hi is not None and v > hi:
-            raise ValueError(f"must be at most {hi}")
+            raise ValueError(_("must be at most {hi}").format(hi=hi))
         return v
 
     return check
@@ -128,17 +135,17 @@ def _to_bool(value: Any) -> bool:
         pass
     if isinstance(value, str) and value.strip().lower() in _BOOLS:
         return _BOOLS[value.strip().lower()]
-    raise ValueError("expected yes/no (true/false, 是/否, 1/0)")
+    raise ValueError(_("expected yes/no (true/false, 是/否, 1/0)"))
 
 
 def _to_integer(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("expected a whole number, found yes/no")
+        raise ValueError(_("expected a whole number, found yes/no"))
     if isinstance(value, int):
         return Decimal(value)
     v = _to_decimal(value)
     if v != v.to_integral_value():
-        raise ValueError("expected a whole number")
+        raise ValueError(_("expected a whole number"))
     return v
 
 
@@ -152,7 +159,7 @@ def _to_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError("expected a date written YYYY-MM-DD")
+    raise ValueError(_("expected a date written YYYY-MM-DD"))
 
 
 def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
@@ -174,7 +181,7 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
         def to_enum(value: Any) -> str:
             if isinstance(value, str) and value.strip() in allowed:
                 return value.strip()
-            raise ValueError("expected one of " + ", ".join(allowed))
+            raise ValueError(_("expected one of {values}").format(values=", ".join(allowed)))
 
         return to_enum
     if kind == "text":
@@ -205,22 +212,28 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
 
     def to_map(value: Any) -> dict[str, Decimal]:
         if not isinstance(value, Mapping):
-            raise ValueError("expected a table of amounts per line, e.g. {savings: 12000}")
+            raise ValueError(_("expected a table of amounts per line, e.g. {savings: 12000}"))
         out = dict.fromkeys(lines, zero)
         for key, amount in value.items():
             if key not in line_set:
-                hint = suggest(str(key), lines) or "lines are: " + ", ".join(lines)
-                raise ValueError(f"'{key}' is not a product line; {hint}")
+                hint = suggest(str(key), lines) or _("lines are: {lines}").format(
+                    lines=", ".join(lines))
+                raise ValueError(
+                    _("'{key}' is not a product line; {hint}").format(key=key, hint=hint)
+                )
             if amount is None or amount == "":
                 continue
             try:
                 v = parse_amount(amount, ratio=False)
             except ValueError as exc:
-                raise ValueError(f"line '{key}': {exc}") from None
+                raise ValueError(_("line '{key}': {exc}").format(key=key, exc=exc)) from None
             if (lo is not None and v < lo) or (hi is not None and v > hi):
-                raise ValueError(f"line '{key}': must be between {lo} and {hi}" if lo is not None
-                                 and hi is not None else f"line '{key}': must be at least {lo}"
-                                 if lo is not None else f"line '{key}': must be at most {hi}")
+                raise ValueError(
+                    _("line '{key}': must be between {lo} and {hi}").format(key=key, lo=lo, hi=hi)
+                    if lo is not None and hi is not None
+                    else _("line '{key}': must be at least {lo}").format(key=key, lo=lo)
+                    if lo is not None
+                    else _("line '{key}': must be at most {hi}").format(key=key, hi=hi))
             out[key] = v
         return out
 
@@ -327,7 +340,8 @@ class RecordReader:
         faster (benchmarks/bench_evaluate.py). Field names are validated identifiers and are
         embedded with repr(), so the generated text holds no user-controlled code.
         """
-        ns: dict[str, Any] = {"MISSING": _MISSING, "InputError": InputError,
+        ns: dict[str, Any] = {"MISSING": _MISSING, "InputError": InputError, "_": _,
+                              "REQUIRED": N_("is required but missing"),
                               "collect": _collect_dotted, "known": self.known,
                               "unknown": self.unknown, "both": self.both_forms}
         code = ["def read(record, row=None):", "    out = {}",
@@ -346,7 +360,7 @@ class RecordReader:
             code.append('    if raw is MISSING or raw is None or raw == "":')
             if default is _MISSING:
                 code.append(f"        errors.append(InputError({label}, None, "
-                            "'is required but missing', row))")
+                            "_(REQUIRED), row))")  # translated when the row is read
             else:  # a map default is copied: decisions never share a mutable value
                 code.append(f"        out[{key}] = " + (f"dict(d{i})" if is_map else f"d{i}"))
             code += ["    else:", "        try:", f"            out[{key}] = c{i}(raw)",

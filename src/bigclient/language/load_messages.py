@@ -14,16 +14,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bigclient.i18n import _
+from bigclient.i18n import N_, _
 
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+           N_("December"))
 
 
 def _ordinal(n: int) -> str:
+    """'30th' (in Chinese '30'): the day of the month as the reader says it."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    words = {"st": N_("{n}st"), "nd": N_("{n}nd"), "rd": N_("{n}rd"), "th": N_("{n}th")}
+    return _(words[suffix]).format(n=n)
 
 
 def impossible_date(value: Any) -> str | None:

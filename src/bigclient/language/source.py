@@ -86,9 +86,14 @@ class Located:
         out = []
         for i, ident in enumerate(ids):
             if ident in seen:
-                out.append(self.problem((*base, i, "id"), f"the {what} id '{ident}' is used "
-                                        "twice", code="BC120", hint=f"give each {what} its "
-                                        "own id"))
+                out.append(
+                    self.problem(
+                        (*base, i, "id"),
+                        _("the {what} id '{ident}' is used twice").format(what=what, ident=ident),
+                        code="BC120",
+                        hint=_("give each {what} its own id").format(what=what),
+                    )
+                )
             seen.add(ident)
         return out
 
@@ -102,15 +107,15 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
-                "while reading the ruleset",
+                _("while reading the ruleset"),
                 None,
-                "aliases (*name) are not allowed in rulesets: write the value out in full",
+                _("aliases (*name) are not allowed in rulesets: write the value out in full"),
                 event.start_mark,
             )
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise yaml.MarkedYAMLError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                None, None, _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH),
                 self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         try:
@@ -190,19 +195,30 @@ def parse_text(text: str, file: str = "<string>") -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if exc.problem and "aliases" in exc.problem:
-            message, hint = exc.problem, "copy the anchored value here instead of using *alias"
+        if exc.problem and exc.problem == _(
+                "aliases (*name) are not allowed in rulesets: write the value out in full"):
+            message, hint = exc.problem, _("copy the anchored value here instead of using *alias")
             code = "BC003"
-        elif exc.problem and "nesting" in exc.problem:
-            message, hint, code = exc.problem, "flatten the structure", "BC004"
+        elif exc.problem and exc.problem == _("nesting deeper than {depth} levels").format(
+                depth=MAX_DEPTH):
+            message, hint, code = exc.problem, _("flatten the structure"), "BC004"
         else:
             line, col, message, hint = explain(exc, text)
             code = "BC002"
         raise RulesetError([Problem(message, file=file, line=line, column=col,
                                     code=code, hint=hint)]) from None
     except yaml.YAMLError as exc:
-        raise RulesetError([Problem(f"the file is not valid YAML: {exc}", file=file,
-                                    line=1, column=1, code="BC002")]) from None
+        raise RulesetError(
+            [
+                Problem(
+                    _("the file is not valid YAML: {exc}").format(exc=exc),
+                    file=file,
+                    line=1,
+                    column=1,
+                    code="BC002",
+                )
+            ]
+        ) from None
     finally:
         loader.dispose()
     located = Located(data=None, file=file, text=text)
@@ -233,7 +249,7 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
         first_seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                problems.append(located.problem(path, "a key must be plain text", code="BC002"))
+                problems.append(located.problem(path, _("a key must be plain text"), code="BC002"))
                 continue
             try:
                 key = key_node.value if key_node.style else scalar_value(key_node)
@@ -243,13 +259,20 @@ def _convert(node: Node, path: YamlPath, located: Located, problems: list[Proble
                 key = key_node.value
             key_line = key_node.start_mark.line + 1
             if key in first_seen:
-                problems.append(Problem(
-                    f"the key '{key}' appears twice in the same block (first on line "
-                    f"{first_seen[key]}); YAML would silently keep only the last one",
-                    file=located.file, line=key_line, column=key_node.start_mark.column + 1,
-                    path=(*path, key), code="BC005",
-                    hint="delete one of the two, or merge them into one entry",
-                ))
+                problems.append(
+                    Problem(
+                        _(
+                            "the key '{key}' appears twice in the same block (first on line "
+                            "{first_seen}); YAML would silently keep only the last one"
+                        ).format(key=key, first_seen=first_seen[key]),
+                        file=located.file,
+                        line=key_line,
+                        column=key_node.start_mark.column + 1,
+                        path=(*path, key),
+                        code="BC005",
+                        hint=_("delete one of the two, or merge them into one entry"),
+                    )
+                )
                 continue
             first_seen[key] = key_line
             located.positions[(*path, key)] = (key_line, key_node.start_mark.column + 1)
@@ -271,8 +294,17 @@ def read_file(path: str | Path) -> Located:
         with p.open("rb") as fh:
             raw = fh.read(MAX_BYTES + 1)  # bounded: a huge or endless file is never slurped
     except OSError as exc:
-        raise RulesetError([Problem(f"cannot read the file: {exc.strerror}", file=str(p),
-                                    line=0, column=0, code="BC001")]) from None
+        raise RulesetError(
+            [
+                Problem(
+                    _("cannot read the file: {strerror}").format(strerror=exc.strerror),
+                    file=str(p),
+                    line=0,
+                    column=0,
+                    code="BC001",
+                )
+            ]
+        ) from None
     if len(raw) > MAX_BYTES:
         raise RulesetError([_too_large(str(p))])
     try:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bigclient.errors import RulesetError
+from bigclient.i18n import _
 from bigclient.language.expr import suggest
 from bigclient.language.load_messages import empty_value, full_width_hint, impossible_date
 from bigclient.language.source import Located, YamlPath
@@ -55,39 +56,48 @@ def _friendly_text(err: Mapping[str, Any],
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if kind == "missing":
-        return (f"'{loc[-1]}' is required here but missing", f"add '{loc[-1]}:' to this entry", loc)
+        return (_("'{key}' is required here but missing").format(key=loc[-1]),
+                _("add '{key}:' to this entry").format(key=loc[-1]), loc)
     if "input" in err and err["input"] is None and loc and kind != "extra_forbidden":
         return (*empty_value(loc[-1], err), loc)  # `weight:` with nothing after it
     if kind == "extra_forbidden":
         known = _known_keys(root, loc[:-1])
-        hint = suggest(str(loc[-1]), known) or ("allowed keys: " + ", ".join(known)
-                                                 if known else "remove it")
+        hint = suggest(str(loc[-1]), known) or (
+            _("allowed keys: {keys}").format(keys=", ".join(known)) if known
+            else _("remove it"))
         if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_]*", str(loc[-1])):
-            hint += ("; a comma inside { … } starts a new entry, so put text that contains "
-                     "a comma in quotes: en: \"10,000 or more\"")
+            hint += _("; a comma inside {{ … }} starts a new entry, so put text that contains "
+                      "a comma in quotes: en: \"10,000 or more\"").format()
         hint = full_width_hint(loc[-1]) or hint
-        return f"unknown key '{loc[-1]}'", hint, loc
+        return _("unknown key '{key}'").format(key=loc[-1]), hint, loc
     if kind == "literal_error":
-        return f"expected {err.get('ctx', {}).get('expected', 'one of the listed values')}, " \
-               f"found {err.get('input')!r}", "", loc
+        expected = err.get("ctx", {}).get("expected") or _("one of the listed values")
+        return _("expected {expected}, found {found!r}").format(
+            expected=expected, found=err.get("input")), "", loc
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         if impossible_date(err.get("input")):
             return impossible_date(err.get("input")) or "", "", loc
-        return f"expected a date written YYYY-MM-DD, found {err.get('input')!r}", "", loc
+        return _("expected a date written YYYY-MM-DD, found {found!r}").format(
+            found=err.get("input")), "", loc
     if kind == "string_pattern_mismatch":
-        return (f"{err.get('input')!r} is not allowed here: use lower-case letters, digits, "
-                "'-' and '_' (names used in expressions: letters, digits, '_')", "", loc)
+        return (_("{found!r} is not allowed here: use lower-case letters, digits, "
+                  "'-' and '_' (names used in expressions: letters, digits, '_')").format(
+                      found=err.get("input")), "", loc)
     if kind == "too_short":
-        return "this list must not be empty", "", loc
+        return _("this list must not be empty"), "", loc
     if kind in ("model_type", "dict_type"):
-        return (f"expected a block of 'key: value' entries, found {err.get('input')!r}",
+        return (_("expected a block of 'key: value' entries, found {found!r}").format(
+                    found=err.get("input")),
                 full_width_hint(err.get("input")), loc)
     if kind == "list_type":
-        return f"expected a list ('- ' entries), found {err.get('input')!r}", "", loc
+        return _("expected a list ('- ' entries), found {found!r}").format(
+            found=err.get("input")), "", loc
     if kind == "string_type":
-        return f"expected text, found {err.get('input')!r}", "put the value in quotes", loc
+        return (_("expected text, found {found!r}").format(found=err.get("input")),
+                _("put the value in quotes"), loc)
     if kind == "bool_type" or kind == "bool_parsing":
-        return f"expected true or false, found {err.get('input')!r}", "", loc
+        return _("expected true or false, found {found!r}").format(
+            found=err.get("input")), "", loc
     return msg, "", loc
 
 

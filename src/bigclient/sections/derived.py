@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from bigclient.i18n import _
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, RULE_FIELD, Identifier, Label, Model
 from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr
 from bigclient.language.source import YamlPath
@@ -68,8 +69,13 @@ class DerivedSection(Section):
         pending = dict(part)
         for name in pending:
             if name in names:
-                problems.append(src.problem(("derived", name), f"'{name}' is already an "
-                                            "input or context field", code="BC120"))
+                problems.append(
+                    src.problem(
+                        ("derived", name),
+                        _("'{name}' is already an input or context field").format(name=name),
+                        code="BC120",
+                    )
+                )
         order: list[tuple[str, Compiled]] = []
         progress = True
         last_errors: dict[str, ExprError] = {}
@@ -90,10 +96,16 @@ class DerivedSection(Section):
             exc = last_errors[name]
             unknown = re.match(r"unknown name '(\w+)'", exc.message)
             if unknown and unknown.group(1) in pending:
-                problems.append(src.problem(
-                    ("derived", name, "expr"), f"'{name}' depends on '{unknown.group(1)}', which "
-                    "depends back on it (a cycle)", code="BC305",
-                    hint="break the cycle: one of them must be computed from inputs only"))
+                problems.append(
+                    src.problem(
+                        ("derived", name, "expr"),
+                        _(
+                            "'{name}' depends on '{group}', which depends back on it (a cycle)"
+                        ).format(name=name, group=unknown.group(1)),
+                        code="BC305",
+                        hint=_("break the cycle: one of them must be computed from inputs only"),
+                    )
+                )
             else:
                 problems.append(src.problem(("derived", name, "expr"), exc.message,
                                             code=exc.code, hint=exc.hint))

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from bigclient.i18n import _
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, RULE_FIELD, Label, Model, Slug
 from bigclient.language.expr import Compiled, ExprError, compile_expr
 from bigclient.language.source import YamlPath
@@ -112,8 +113,13 @@ class FlagsSection(Section):
                 ctx.problems.append(src.problem(("flags", i, "when"), exc.message,
                                                 code=exc.code, hint=exc.hint))
             if fl.cap is not None and fl.cap not in tier_ids:
-                ctx.problems.append(src.problem(("flags", i, "cap"), f"'{fl.cap}' is not a tier",
-                                                code="BC231"))
+                ctx.problems.append(
+                    src.problem(
+                        ("flags", i, "cap"),
+                        _("'{cap}' is not a tier").format(cap=fl.cap),
+                        code="BC231",
+                    )
+                )
         return CompiledFlags(compiled, scoring)
 
     def expressions(self, part: list[FlagRule]) -> Iterator[tuple[YamlPath, Any]]:

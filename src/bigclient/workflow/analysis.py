@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import Problem, RulesetError
+from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
 from bigclient.language.ranges import Parsed, Ranges, locate, parse, walk_guarded
 from bigclient.language.source import YamlPath
@@ -127,13 +128,21 @@ def _check_divisions(rs: Ruleset, ranges: Ranges) -> list[Problem]:
             line, col = locate(rs, e, node.right)
             line_at, col_at = rs.source.at(e.path)
             p = rs.source.problem(
-                e.path, f"'{e.source(node)}' divides by '{text}', which {why}; for such a "
-                "client the evaluation would stop with a division-by-zero error",
-                code="BC306", severity="warning",
-                hint=f"guard it: ({e.source(node)}) if {text} > 0 else 0"
-                + (f", or give '{text}' a min above 0 (for example min: 1)"
-                   if isinstance(node.right, ast.Name) and node.right.id in ranges.fields
-                   else ""))
+                e.path,
+                _(
+                    "'{source}' divides by '{text}', which {why}; for such a client the "
+                    "evaluation would stop with a division-by-zero error"
+                ).format(source=e.source(node), text=text, why=why),
+                code="BC306",
+                severity="warning",
+                hint=_("guard it: ({source}) if {text} > 0 else 0").format(
+                    source=e.source(node), text=text)
+                + (
+                    _(", or give '{text}' a min above 0 (for example min: 1)").format(text=text)
+                    if isinstance(node.right, ast.Name) and node.right.id in ranges.fields
+                    else ""
+                ),
+            )
             if (line, col) != (line_at, col_at):
                 p = Problem(p.message, p.file, line, col, p.path, p.code, p.severity, p.hint)
             out.append(p)
@@ -143,15 +152,15 @@ def _check_divisions(rs: Ruleset, ranges: Ranges) -> list[Problem]:
 def _zero_reason(ranges: Ranges, e: Parsed, node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         if node.id in e.constants:
-            return "is 0"
+            return _("is 0")
         f = ranges.fields.get(node.id)
         if f is not None:
             if f.min is None:
-                return "can be 0 (it has no 'min')"
-            return f"can be 0 (its 'min' is {format_amount(f.min)})"
+                return _("can be 0 (it has no 'min')")
+            return _("can be 0 (its 'min' is {min})").format(min=format_amount(f.min))
         if node.id in ranges.derived:
-            return "is a derived value that can be 0"
-    return "can be 0"
+            return _("is a derived value that can be 0")
+    return _("can be 0")
 
 
 
@@ -169,12 +178,19 @@ def _check_labels(rs: Ruleset) -> list[Problem]:
             zh, en = data.get("zh"), data.get("en")
             if isinstance(zh, str) and isinstance(en, str) and set(data) <= {"zh", "en"}:
                 if zh.strip() == en.strip() or not _CJK.search(zh):
-                    why = ("the Chinese and English texts are the same" if zh.strip() ==
-                           en.strip() else "the Chinese text has no Chinese characters")
-                    out.append(rs.source.problem(
-                        (*path, "zh"), f"this label is not translated: {why} ('{zh}')",
-                        code="BC701", severity="info",
-                        hint="write the label in Chinese under zh and in English under en"))
+                    why = (_("the Chinese and English texts are the same") if zh.strip() ==
+                           en.strip() else _("the Chinese text has no Chinese characters"))
+                    out.append(
+                        rs.source.problem(
+                            (*path, "zh"),
+                            _("this label is not translated: {why} ('{zh}')").format(
+                                why=why, zh=zh
+                            ),
+                            code="BC701",
+                            severity="info",
+                            hint=_("write the label in Chinese under zh and in English under en"),
+                        )
+                    )
                 return
             for k, v in data.items():
                 walk(v, (*path, k))

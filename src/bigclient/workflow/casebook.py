@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.errors import BigClientError, Problem, RulesetError
-from bigclient.i18n import _
+from bigclient.i18n import _, language
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
@@ -40,17 +40,19 @@ class CaseResult:
     error: str = ""
 
     def report(self) -> str:
-        head = f"{self.file}:{self.line}: {'PASS' if self.passed else 'FAIL'} {self.name} " \
-               f"(v{self.version})"
+        head = _("{file}:{line}: {verdict} {name} (v{version})").format(
+            file=self.file, line=self.line, verdict=_("PASS") if self.passed else _("FAIL"),
+            name=self.name, version=self.version)
         if self.passed:
             return head
         lines = [head]
         if self.error:
-            lines.append(f"    error: {self.error}")
+            lines.append(_("    error: {error}").format(error=self.error))
         for key, want, got in self.mismatches:
-            lines.append(f"    {key}: expected {want!r}, got {got!r}")
+            lines.append(_("    {key}: expected {want!r}, got {got!r}").format(
+                key=key, want=want, got=got))
         if self.explanation:
-            lines.append("    explanation:")
+            lines.append(_("    explanation:"))
             lines.extend("      " + ln for ln in self.explanation.splitlines())
         return "\n".join(lines)
 
@@ -63,7 +65,9 @@ def version_matches(spec: str | None, version: str) -> bool:
     for clause in spec.replace(",", " ").split():
         m = _RANGE.match(clause)
         if not m:
-            raise ValueError(f"'{clause}' is not a version condition like >=1.0.0")
+            raise ValueError(
+                _("'{clause}' is not a version condition like >=1.0.0").format(clause=clause)
+            )
         op, target = m.group(1) or "==", version_key(m.group(2))
         ok = {">=": v >= target, "<=": v <= target, ">": v > target, "<": v < target,
               "==": v == target, "=": v == target}[op]
@@ -91,7 +95,7 @@ def _show(value: Any) -> Any:
 
 def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], file: str,
              line: int) -> CaseResult:
-    name = str(case.get("name", f"case at line {line}"))
+    name = str(case.get("name", _("case at line {line}").format(line=line)))
     expect = case.get("expect") or {}
     result = CaseResult(file, line, name, rs.version, True)
     client = {**defaults.get("input", {}), **(case.get("input") or {})}
@@ -120,7 +124,7 @@ def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], 
             result.passed = False
             result.mismatches.append((key, want, _show(actual[key])))
     if not result.passed:
-        result.explanation = decision.explain("en")
+        result.explanation = decision.explain(language())
     return result
 
 
@@ -129,28 +133,48 @@ def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
     problems: list[Problem] = []
     data = src.data
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        problems.append(src.problem((), "a case file needs a 'cases:' list", code="BC401"))
+        problems.append(src.problem((), _("a case file needs a 'cases:' list"), code="BC401"))
         return src, problems
     for key in data:
         if key not in ("ruleset", "versions", "input", "context", "cases", "note"):
-            problems.append(src.problem((key,), f"unknown key '{key}' in a case file",
-                                        code="BC401", hint="allowed: ruleset, versions, input, "
-                                        "context, cases, note"))
+            problems.append(
+                src.problem(
+                    (key,),
+                    _("unknown key '{key}' in a case file").format(key=key),
+                    code="BC401",
+                    hint=_("allowed: ruleset, versions, input, context, cases, note"),
+                )
+            )
     for i, case in enumerate(data["cases"]):
         if not isinstance(case, dict):
-            problems.append(src.problem(("cases", i), "each case must be a block with name, "
-                                        "input and expect", code="BC401"))
+            problems.append(
+                src.problem(
+                    ("cases", i),
+                    _("each case must be a block with name, input and expect"),
+                    code="BC401",
+                )
+            )
             continue
         for key in case:
             if key not in ("name", "rule", "input", "context", "override", "on", "expect",
                            "versions", "note"):
-                problems.append(src.problem(("cases", i, key), f"unknown key '{key}' in a case",
-                                            code="BC401"))
+                problems.append(
+                    src.problem(
+                        ("cases", i, key),
+                        _("unknown key '{key}' in a case").format(key=key),
+                        code="BC401",
+                    )
+                )
         for key in case.get("expect") or {}:
             if key not in EXPECTABLE:
-                problems.append(src.problem(("cases", i, "expect", key),
-                                            f"'{key}' is not a decision field", code="BC401",
-                                            hint="expect any of: " + ", ".join(EXPECTABLE)))
+                problems.append(
+                    src.problem(
+                        ("cases", i, "expect", key),
+                        _("'{key}' is not a decision field").format(key=key),
+                        code="BC401",
+                        hint=_("expect any of: {fields}").format(fields=", ".join(EXPECTABLE)),
+                    )
+                )
     return src, problems
 
 

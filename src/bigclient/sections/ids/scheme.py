@@ -48,6 +48,7 @@ __all__ = [
     "region_code",
 ]
 
+from bigclient.i18n import _
 from bigclient.sections.ids.segments import (
     DIGITS,
     PROVINCE_CODES,
@@ -84,13 +85,17 @@ class IdScheme(BaseModel):
                 nums = [str(n) for n in where]
                 listed = ", ".join(nums[:-1]) + " and " + nums[-1] if len(nums) > 1 else ""
                 found = "none" if not where else f"{len(where)} (segments {listed})"
-                raise ValueError(f"an ID scheme needs exactly one '{kind}' segment; found {found}")
+                raise ValueError(
+                    _("an ID scheme needs exactly one '{kind}' segment; found {found}").format(
+                        kind=kind, found=found))
         names = [s.name for s in v]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"two segments are named '{name}'; give each a different name")
+                raise ValueError(
+                    _("two segments are named '{name}'; give each a different name").format(
+                        name=name))
         if "check" in names:
-            raise ValueError("'check' is reserved for the check character; rename that segment")
+            raise ValueError(_("'check' is reserved for the check character; rename that segment"))
         return v
 
     @model_validator(mode="after")
@@ -108,27 +113,36 @@ class IdScheme(BaseModel):
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError:
-            raise ValueError("'display' has an unmatched '{' or '}'; write layers as "
-                             "{region}, {sequence}, {branch}") from None
+            raise ValueError(
+                _(
+                    "'display' has an unmatched '{' or '}'; write layers as {region}, "
+                    "{sequence}, {branch}")
+            ) from None
         for literal, name, spec, conv in parsed:
             if any(ch.isalnum() or ch in "{}" for ch in literal):
-                raise ValueError(f"'display' may put only spaces or punctuation between the "
-                                 f"layers, found {literal!r}")
+                raise ValueError(
+                    _(
+                        "'display' may put only spaces or punctuation between the "
+                        "layers, found {literal!r}"
+                    ).format(literal=literal))
             if name is None:
                 tail_text = literal
                 continue
             if spec or conv:
-                raise ValueError(f"'display' field {{{name}}} takes no format options")
+                raise ValueError(
+                    _("'display' field {{{name}}} takes no format options").format(name=name))
             parts.append((literal, name))
         names = [n for _, n in parts]
         if names != expected:
             shown = " ".join("{" + n + "}" for n in expected)
-            raise ValueError(f"'display' must name each layer once, in order: {shown}; "
-                             f"found {template!r}")
+            raise ValueError(
+                _(
+                    "'display' must name each layer once, in order: {shown}; found {template!r}"
+                ).format(shown=shown, template=template))
         if parts and parts[0][0]:
-            raise ValueError("'display' must start with the first layer, not with text")
+            raise ValueError(_("'display' must start with the first layer, not with text"))
         if tail_text:
-            raise ValueError("'display' must end with the last layer, not with text")
+            raise ValueError(_("'display' must end with the last layer, not with text"))
         self._build_layout(tuple(parts))
         return self
 
@@ -213,8 +227,11 @@ class IdScheme(BaseModel):
             raise InvalidComponent(str(exc)) from None
         allowed = self.region.allowed
         if allowed is not None and code not in allowed:
-            raise UnknownRegion(f"division code {code} is not one this scheme allocates in; "
-                                f"allowed: {_list_codes(allowed)}")
+            raise UnknownRegion(
+                _(
+                    "division code {code} is not one this scheme allocates in; "
+                    "allowed: {list_codes}"
+                ).format(code=code, list_codes=_list_codes(allowed)))
         return code
 
     def make_id(self, region: Any, sequence: int, branch: int | None = None) -> ClientId:
@@ -224,8 +241,9 @@ class IdScheme(BaseModel):
         br = br_seg.first if branch is None else branch
         for value, seg in ((sequence, seq_seg), (br, br_seg)):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidComponent(f"the {seg.kind} number must be a whole number, "
-                                       f"found {value!r}")
+                raise InvalidComponent(
+                    _("the {kind} number must be a whole number, found {value!r}").format(
+                        kind=seg.kind, value=value))
             if not seg.first <= value <= seg.last:
                 raise InvalidComponent(
                     f"{seg.kind} number {value} is outside {seg.first:0{seg.width}d}-"
@@ -359,10 +377,11 @@ def _parse(text: Any, scheme: IdScheme) -> ClientId:
     lay = scheme._layout
     has_check = scheme.check != "none"
     if isinstance(text, bool) or not isinstance(text, str | int):
-        raise InvalidFormat(f"expected the ID as text, found {type(text).__name__}")
+        raise InvalidFormat(
+            _("expected the ID as text, found {kind}").format(kind=type(text).__name__))
     if isinstance(text, int):
         if text < 0:
-            raise InvalidFormat(f"an ID is digits only, found {text}")
+            raise InvalidFormat(_("an ID is digits only, found {text}").format(text=text))
         text = str(text)
     raw = text.strip()
     if lay.pattern.fullmatch(raw):
@@ -375,17 +394,30 @@ def _parse(text: Any, scheme: IdScheme) -> ClientId:
         if compact[-1] != want:
             n = lay.length
             raise InvalidChecksum(
-                f"the check character (character {n}) is {compact[-1]}, but digits 1-{n - 1} "
-                f"give {want}: a character is probably mistyped or two are swapped")
+                _(
+                    "the check character (character {n}) is {compact}, but digits 1-{n2} give "
+                    "{want}: a character is probably mistyped or two are swapped"
+                ).format(n=n, compact=compact[-1], n2=n - 1, want=want))
     region = compact[lay.region]
     if region[:2] not in PROVINCE_CODES:
         raise InvalidComponent(
-            f"{digits_span(lay.region)} (region) are {region}: the first two "
-            f"({region[:2]}) are not a GB/T 2260 province code ({PROVINCE_TEXT})")
+            _(
+                "{digits_span} (region) are {region}: the first two ({region2}) are not a GB/T "
+                "2260 province code ({PROVINCE_TEXT})"
+            ).format(
+                digits_span=digits_span(lay.region),
+                region=region,
+                region2=region[:2],
+                PROVINCE_TEXT=PROVINCE_TEXT))
     if lay.allowed is not None and region not in lay.allowed:
-        raise UnknownRegion(f"{digits_span(lay.region)} (region) are {region}, which is not a "
-                            f"division code of this scheme; allowed: "
-                            f"{_list_codes(scheme.region.allowed or ())}")
+        raise UnknownRegion(
+            _(
+                "{digits_span} (region) are {region}, which is not a division code "
+                "of this scheme; allowed: {list_codes}"
+            ).format(
+                digits_span=digits_span(lay.region),
+                region=region,
+                list_codes=_list_codes(scheme.region.allowed or ())))
     seq_text = compact[lay.sequence]
     sequence = int(seq_text)
     if sequence < lay.sequence_first:
@@ -406,8 +438,9 @@ def _compact(raw: str, scheme: IdScheme) -> str:
     lay = scheme._layout
     has_check = scheme.check != "none"
     if not raw:
-        raise InvalidLength(f"the ID is empty; expected {lay.length} characters "
-                            f"({lay.described})")
+        raise InvalidLength(
+            _("the ID is empty; expected {length} characters ({described})").format(
+                length=lay.length, described=lay.described))
     out: list[str] = []
     seps: list[tuple[int, int, str]] = []  # (compact position, text position, char)
     for i, ch in enumerate(raw, start=1):
@@ -415,32 +448,48 @@ def _compact(raw: str, scheme: IdScheme) -> str:
             out.append(ch)
         elif ch in "Xx":
             if not has_check:
-                raise InvalidFormat(f"character {i} is {ch!r}, but this ID scheme has no check "
-                                    "character: an ID is digits only")
+                raise InvalidFormat(
+                    _(
+                        "character {i} is {ch!r}, but this ID scheme has no check "
+                        "character: an ID is digits only"
+                    ).format(i=i, ch=ch))
             out.append("X")
         elif ch.isspace() or ch in lay.separators:
             seps.append((len(out), i, ch))
         elif unicodedata.decimal(ch, None) is not None:
-            raise InvalidFormat(f"character {i} is {_describe_char(ch)}, a digit that is not "
-                                "ASCII (e.g. full-width); type the ID with digits 0-9")
+            raise InvalidFormat(
+                _(
+                    "character {i} is {describe_char}, a digit that is not ASCII "
+                    "(e.g. full-width); type the ID with digits 0-9"
+                ).format(i=i, describe_char=_describe_char(ch)))
         else:
-            raise InvalidFormat(f"character {i} is {_describe_char(ch)}; an ID is "
-                                f"{'digits (and a final X)' if has_check else 'digits only'}")
+            raise InvalidFormat(
+                _("character {i} is {describe_char}; an ID is {value}").format(
+                    i=i,
+                    describe_char=_describe_char(ch),
+                    value="digits (and a final X)" if has_check else "digits only"))
     compact = "".join(out)
     if len(compact) != lay.length:
         hint = ""
         if len(compact) < lay.length and not seps:
             hint = " (on a command line, quote an ID typed with spaces)"
-        raise InvalidLength(f"expected {lay.length} characters ({lay.described}), found "
-                            f"{len(compact)}{hint}")
+        raise InvalidLength(
+            _("expected {length} characters ({described}), found {n_compact}{hint}").format(
+                length=lay.length, described=lay.described, n_compact=len(compact), hint=hint))
     for pos, i, ch in seps:
         if pos not in lay.boundaries:
             example = scheme.make_id(min(scheme.allowed or {"440507"}),
                                      scheme.sequence.first).format()
-            raise InvalidFormat(f"character {i} ({ch!r}) stands after digit {pos}; separators "
-                                f"may only stand between the layers, as in {example}")
+            raise InvalidFormat(
+                _(
+                    "character {i} ({ch!r}) stands after digit {pos}; separators "
+                    "may only stand between the layers, as in {example}"
+                ).format(i=i, ch=ch, pos=pos, example=example))
     x = compact.find("X")
     if x != -1 and x != lay.length - 1:
-        raise InvalidFormat(f"character {x + 1} of the ID is X; only the last character (the "
-                            "check character) may be X")
+        raise InvalidFormat(
+            _(
+                "character {x} of the ID is X; only the last character (the check "
+                "character) may be X"
+            ).format(x=x + 1))
     return compact

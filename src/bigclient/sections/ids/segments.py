@@ -19,6 +19,8 @@ from pydantic import (
     field_validator,
 )
 
+from bigclient.i18n import _
+
 PROVINCE_CODES: frozenset[str] = frozenset(
     f"{n:02d}"
     for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
@@ -43,7 +45,7 @@ def mod11_2_check_char(digits: str) -> str:
     p = 0
     for ch in digits:
         if ch not in DIGITS:
-            raise ValueError(f"MOD 11-2 is computed over digits only, found {ch!r}")
+            raise ValueError(_("MOD 11-2 is computed over digits only, found {ch!r}").format(ch=ch))
         p = ((p + ord(ch) - 48) * 2) % 11
     c = (12 - p) % 11
     return "X" if c == 10 else chr(48 + c)
@@ -66,35 +68,47 @@ def region_code(value: Any) -> str:
     whose first two are a province-level code. Raises ``ValueError`` with a plain message.
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"a division code is 6 digits like 440507, found {value!r}")
+        raise ValueError(
+            _("a division code is 6 digits like 440507, found {value!r}").format(value=value)
+        )
     if isinstance(value, int):
         if not 0 <= value <= 999_999:
-            raise ValueError(f"a division code is 6 digits like 440507, found {value}")
+            raise ValueError(
+                _("a division code is 6 digits like 440507, found {value}").format(value=value)
+            )
         if value < 100_000:
             raise ValueError(
-                f"division code {value} has fewer than 6 digits; if it was written with "
-                "leading zeros, YAML may have read it as a (possibly octal) number: "
-                "put the code in quotes, e.g. '001234'")
+                _(
+                    "division code {value} has fewer than 6 digits; if it was written with leading "
+                    "zeros, YAML may have read it as a (possibly octal) number: put the code in "
+                    "quotes, e.g. '001234'"
+                ).format(value=value)
+            )
         text = str(value)
     else:
         text = value.strip()
         if len(text) != 6 or any(ch not in DIGITS for ch in text):
-            raise ValueError(f"a division code is 6 digits like 440507, found {value!r}")
+            raise ValueError(
+                _("a division code is 6 digits like 440507, found {value!r}").format(value=value)
+            )
     if text[:2] not in PROVINCE_CODES:
         raise ValueError(
-            f"{text} is not a GB/T 2260 division code: its first two digits ({text[:2]}) "
-            f"are not a province-level code ({PROVINCE_TEXT})")
+            _(
+                "{text} is not a GB/T 2260 division code: its first two digits ({text2}) are not a "
+                "province-level code ({PROVINCE_TEXT})"
+            ).format(text=text, text2=text[:2], PROVINCE_TEXT=PROVINCE_TEXT)
+        )
     return text
 
 
 def _whole_number(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, found {value!r}")
+        raise ValueError(_("expected a whole number, found {value!r}").format(value=value))
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip() and all(c in DIGITS for c in value.strip()):
         return int(value.strip())
-    raise ValueError(f"expected a whole number, found {value!r}")
+    raise ValueError(_("expected a whole number, found {value!r}").format(value=value))
 
 
 RegionCode = Annotated[str, BeforeValidator(region_code), WithJsonSchema({
@@ -137,9 +151,15 @@ class Segment(BaseModel):
     def _width(cls, v: int, info: ValidationInfo) -> int:
         kind = info.data.get("kind")
         if kind == "region" and v != 6:
-            raise ValueError(f"a region layer is a GB/T 2260 division code: width 6, found {v}")
+            raise ValueError(
+                _("a region layer is a GB/T 2260 division code: width 6, found {v}").format(v=v)
+            )
         if not 1 <= v <= MAX_WIDTH:
-            raise ValueError(f"width must be a whole number from 1 to {MAX_WIDTH}, found {v}")
+            raise ValueError(
+                _("width must be a whole number from 1 to {MAX_WIDTH}, found {v}").format(
+                    MAX_WIDTH=MAX_WIDTH, v=v
+                )
+            )
         return v
 
     @field_validator("allowed")
@@ -148,14 +168,20 @@ class Segment(BaseModel):
         if v is None:
             return v
         if info.data.get("kind", "region") != "region":
-            raise ValueError("'allowed' lists division codes, so it belongs to the region layer")
+            raise ValueError(_("'allowed' lists division codes, so it belongs to the region layer"))
         if not v:
-            raise ValueError("'allowed' is empty: list at least one division code, or leave "
-                             "'allowed' out to accept every GB/T 2260 code")
+            raise ValueError(
+                _(
+                    "'allowed' is empty: list at least one division code, or leave "
+                    "'allowed' out to accept every GB/T 2260 code"
+                )
+            )
         seen: set[str] = set()
         for code in v:
             if code in seen:
-                raise ValueError(f"division code {code} is listed twice in 'allowed'")
+                raise ValueError(
+                    _("division code {code} is listed twice in 'allowed'").format(code=code)
+                )
             seen.add(code)
         return v
 
@@ -165,13 +191,19 @@ class Segment(BaseModel):
         if v is None:
             return v
         if info.data.get("kind", "sequence") != "sequence":
-            raise ValueError("'start' is the first client sequence number, so it belongs to "
-                             "the sequence layer")
+            raise ValueError(
+                _(
+                    "'start' is the first client sequence number, so it belongs to "
+                    "the sequence layer"
+                )
+            )
         width = info.data.get("width")
         if v < 1:
-            raise ValueError(f"sequences start at 1 or above (D-11: from 00001), found {v}")
+            raise ValueError(
+                _("sequences start at 1 or above (D-11: from 00001), found {v}").format(v=v)
+            )
         if isinstance(width, int) and v >= 10**width:
-            raise ValueError(f"start {v} does not fit in {width} digits")
+            raise ValueError(_("start {v} does not fit in {width} digits").format(v=v, width=width))
         return v
 
     @field_validator("headquarters")
@@ -180,14 +212,21 @@ class Segment(BaseModel):
         if v is None:
             return v
         if info.data.get("kind", "branch") != "branch":
-            raise ValueError("'headquarters' is the branch number of a headquarters, so it "
-                             "belongs to the branch layer")
+            raise ValueError(
+                _(
+                    "'headquarters' is the branch number of a headquarters, so it "
+                    "belongs to the branch layer"
+                )
+            )
         width = info.data.get("width")
         if v < 0:
-            raise ValueError(f"headquarters must be 0 or more, found {v}")
+            raise ValueError(_("headquarters must be 0 or more, found {v}").format(v=v))
         if isinstance(width, int) and v >= 10**width - 1:
-            raise ValueError(f"headquarters {v} leaves no room for branch numbers in "
-                             f"{width} digits")
+            raise ValueError(
+                _("headquarters {v} leaves no room for branch numbers in {width} digits").format(
+                    v=v, width=width
+                )
+            )
         return v
 
     @property

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bigclient.errors import Problem
+from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
 from bigclient.language.ranges import COMPARISONS, FLIPPED, Parsed, Ranges, parse
 from bigclient.language.source import Located, YamlPath
@@ -57,14 +58,24 @@ def _check_thresholds(spec: Qualification, src: Located) -> list[Problem]:
             for line, row in table.thresholds.items():
                 if y in row and m in row and row[y] < row[m]:
                     flagged.add((line, y))
-                    out.append(src.problem(
-                        (*base, line, y), f"the previous-year threshold of '{line}' "
-                        f"({format_amount(row[y])}) is smaller than its monthly threshold "
-                        f"({format_amount(row[m])}); a year's revenue is normally far more "
-                        "than a month's — was a unit left out (万)?", code="BC502",
-                        severity="warning",
-                        hint=f"write it with its unit, e.g. {format_amount(row[y])}万, or as a "
-                        "full number"))
+                    out.append(
+                        src.problem(
+                            (*base, line, y),
+                            _(
+                                "the previous-year threshold of '{line}' ({row}) is "
+                                "smaller than its monthly threshold ({row2}); a "
+                                "year's revenue is normally far more than a month's "
+                                "— was a unit left out (万)?"
+                            ).format(
+                                line=line, row=format_amount(row[y]), row2=format_amount(row[m])
+                            ),
+                            code="BC502",
+                            severity="warning",
+                            hint=_(
+                                "write it with its unit, e.g. {row}万, or as a full number"
+                            ).format(row=format_amount(row[y])),
+                        )
+                    )
         for col in table.compare:
             values = {line: row[col] for line, row in table.thresholds.items() if col in row}
             for line, v in values.items():
@@ -73,12 +84,21 @@ def _check_thresholds(spec: Qualification, src: Located) -> list[Problem]:
                     continue
                 median = Decimal(statistics.median(others))
                 if v * 100 < median:
-                    out.append(src.problem(
-                        (*base, line, col), f"the threshold {format_amount(v)} of '{line}' "
-                        f"({col}) is more than a hundred times smaller than the other lines' "
-                        f"(median {format_amount(median)}); was a unit left out (万)?",
-                        code="BC503", severity="warning",
-                        hint=f"write it with its unit, e.g. {format_amount(v)}万"))
+                    out.append(
+                        src.problem(
+                            (*base, line, col),
+                            _(
+                                "the threshold {v} of '{line}' ({col}) is more "
+                                "than a hundred times smaller than the other "
+                                "lines' (median {median}); was a unit left out (万)?"
+                            ).format(
+                                v=format_amount(v), line=line, col=col, median=format_amount(median)
+                            ),
+                            code="BC503",
+                            severity="warning",
+                            hint=_("write it with its unit, e.g. {v}万").format(v=format_amount(v)),
+                        )
+                    )
     return out
 
 
@@ -187,18 +207,30 @@ def _check_implied(spec: Qualification, compiled: CompiledQualification, src: Lo
             others = [line + (" (measured on another value)" if any(
                 not k.by_line for k in checks) else "")
                 for line, checks in cc.lines if line not in implying]
-            out.append(src.problem(
-                ("qualification", "criteria", index[cc.id], "per_line"),
-                f"every client that meets '{cc.id}' for "
-                f"{_join(implying)} also meets '{wid}' ({wtext}): "
-                + ("that line's thresholds are" if len(implying) == 1
-                   else "those lines' thresholds are")
-                + " at least as high, on the same per-line tables"
-                + (f"; {_join(others)} {'does' if len(others) == 1 else 'do'} not imply it"
-                   if others else ""),
-                code="BC501", severity="info",
-                hint=f"nothing to do if intended (the line still names the specialty); "
-                f"otherwise check the thresholds of '{cc.id}' and '{wid}'"))
+            out.append(
+                src.problem(
+                    ("qualification", "criteria", index[cc.id], "per_line"),
+                    f"every client that meets '{cc.id}' for "
+                    f"{_join(implying)} also meets '{wid}' ({wtext}): "
+                    + (
+                        "that line's thresholds are"
+                        if len(implying) == 1
+                        else "those lines' thresholds are"
+                    )
+                    + " at least as high, on the same per-line tables"
+                    + (
+                        f"; {_join(others)} {'does' if len(others) == 1 else 'do'} not imply it"
+                        if others
+                        else ""
+                    ),
+                    code="BC501",
+                    severity="info",
+                    hint=_(
+                        "nothing to do if intended (the line still names the specialty); "
+                        "otherwise check the thresholds of '{id}' and '{wid}'"
+                    ).format(id=cc.id, wid=wid),
+                )
+            )
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bigclient.errors import Problem
+from bigclient.i18n import _
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
 from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr, suggest
 from bigclient.language.source import Located, YamlPath
@@ -46,8 +47,12 @@ class Criterion(Model):
     @model_validator(mode="after")
     def _one_kind(self) -> Criterion:
         if (self.when is None) == (self.per_line is None):
-            raise ValueError("a criterion needs exactly one of 'when' (an expression) or "
-                             "'per_line' (a threshold table)")
+            raise ValueError(
+                _(
+                    "a criterion needs exactly one of 'when' (an expression) or "
+                    "'per_line' (a threshold table)"
+                )
+            )
         return self
 
 
@@ -219,12 +224,25 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
     def name_problem(p: YamlPath, name: str, want: str) -> bool:
         ty = names.get(name)
         if ty is None:
-            problems.append(src.problem(p, f"unknown name '{name}'", code="BC301",
-                                        hint=suggest(name, list(names)) or "declare it first"))
+            problems.append(
+                src.problem(
+                    p,
+                    _("unknown name '{name}'").format(name=name),
+                    code="BC301",
+                    hint=suggest(name, list(names)) or "declare it first",
+                )
+            )
             return True
         if ty.kind != want:
-            problems.append(src.problem(p, f"'{name}' is {ty}, but {Ty(want)} is needed here",
-                                        code="BC303"))
+            problems.append(
+                src.problem(
+                    p,
+                    _("'{name}' is {ty}, but {Ty} is needed here").format(
+                        name=name, ty=ty, Ty=Ty(want)
+                    ),
+                    code="BC303",
+                )
+            )
             return True
         return False
 
@@ -233,24 +251,39 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
         bad |= name_problem((*path, "compare", col), name, "map")
     for line, cols in table.compare_line.items():
         if line not in lines:
-            problems.append(src.problem((*path, "compare_line", line),
-                                        f"'{line}' is not a product line", code="BC121",
-                                        hint=suggest(line, lines) or "declare it under lines"))
+            problems.append(
+                src.problem(
+                    (*path, "compare_line", line),
+                    _("'{line}' is not a product line").format(line=line),
+                    code="BC121",
+                    hint=suggest(line, lines) or "declare it under lines",
+                )
+            )
             bad = True
         for col, name in cols.items():
             if col not in table.compare:
-                problems.append(src.problem((*path, "compare_line", line, col),
-                                            f"'{col}' is not a column of this table",
-                                            code="BC121", hint="columns: " +
-                                            ", ".join(table.compare)))
+                problems.append(
+                    src.problem(
+                        (*path, "compare_line", line, col),
+                        _("'{col}' is not a column of this table").format(col=col),
+                        code="BC121",
+                        hint="columns: " + ", ".join(table.compare),
+                    )
+                )
                 bad = True
             bad |= name_problem((*path, "compare_line", line, col), name, "number")
     compiled: list[tuple[str, tuple[Check, ...]]] = []
     for line, row in table.thresholds.items():
         rpath: YamlPath = (*path, "thresholds", line)
         if line not in lines:
-            problems.append(src.problem(rpath, f"'{line}' is not a product line", code="BC121",
-                                        hint=suggest(line, lines) or "declare it under lines"))
+            problems.append(
+                src.problem(
+                    rpath,
+                    _("'{line}' is not a product line").format(line=line),
+                    code="BC121",
+                    hint=suggest(line, lines) or "declare it under lines",
+                )
+            )
             bad = True
             continue
         missing = [col for col in table.compare if col not in row]
@@ -259,8 +292,15 @@ def _compile_table(table: PerLine, names: Mapping[str, Ty], src: Located, path: 
             what = (f"missing {', '.join(missing)}" if missing else "") + (
                 ("; " if missing and extra else "") + f"unknown {', '.join(extra)}"
                 if extra else "")
-            problems.append(src.problem(rpath, f"this row must give one threshold per column "
-                                        f"({', '.join(table.compare)}): {what}", code="BC122"))
+            problems.append(
+                src.problem(
+                    rpath,
+                    _("this row must give one threshold per column ({compare}): {what}").format(
+                        compare=", ".join(table.compare), what=what
+                    ),
+                    code="BC122",
+                )
+            )
             bad = True
             continue
         checks = []

@@ -11,6 +11,7 @@ import itertools
 from decimal import Decimal
 
 from bigclient.errors import Problem
+from bigclient.i18n import _
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.ranges import INF, NEG_INF, TOP, ZERO, Ranges, parse
 from bigclient.language.source import Located, YamlPath
@@ -43,15 +44,32 @@ def _check_bands(spec: Scoring, src: Located) -> list[Problem]:
         base: YamlPath = ("scoring", "indicators", i)
         ordered = _sorted_bands(ind)
         other = format_amount(ind.otherwise)
-        for (_, a), (jb, b) in itertools.pairwise(ordered):
+        for (_ja, a), (jb, b) in itertools.pairwise(ordered):
             if a.to is not None and b.from_ is not None and b.from_ > a.to:
-                out.append(src.problem(
-                    (*base, "bands", jb), f"values of '{ind.id}' from {describe_amount(a.to)} "
-                    f"up to {describe_amount(b.from_)} fall in no band, so they score "
-                    f"'otherwise' ({other})", code="BC201", severity="warning",
-                    hint=f"make the band below end at {describe_amount(b.from_)} (to: "
-                    f"{describe_amount(b.from_)}) or this band start at {describe_amount(a.to)}, "
-                    "or add the missing band"))
+                out.append(
+                    src.problem(
+                        (*base, "bands", jb),
+                        _(
+                            "values of '{id}' from {describe_amount} up to "
+                            "{describe_amount2} fall in no band, so they score "
+                            "'otherwise' ({other})"
+                        ).format(
+                            id=ind.id,
+                            describe_amount=describe_amount(a.to),
+                            describe_amount2=describe_amount(b.from_),
+                            other=other,
+                        ),
+                        code="BC201",
+                        severity="warning",
+                        hint=_(
+                            "make the band below end at {describe_amount} (to: {describe_amount}) "
+                            "or this band start at {describe_amount2}, or add the missing band"
+                        ).format(
+                            describe_amount=describe_amount(b.from_),
+                            describe_amount2=describe_amount(a.to),
+                        ),
+                    )
+                )
         out += _monotone(src, base, ind, ordered)
         out += _band_scale(src, base, ind, ordered)
     return out
@@ -62,8 +80,8 @@ def _monotone(src: Located, base: YamlPath, ind: Indicator,
     if ind.monotone == "none":
         return []
     up = ind.monotone == "increasing"
-    word = "increasing (a higher value never scores lower)" if up else \
-        "decreasing (a higher value never scores higher)"
+    word = _("increasing (a higher value never scores lower)") if up else \
+        _("decreasing (a higher value never scores higher)")
     out: list[Problem] = []
 
     def bad(lower: Decimal, higher: Decimal) -> bool:
@@ -71,29 +89,75 @@ def _monotone(src: Located, base: YamlPath, ind: Indicator,
 
     for (ja, a), (jb, b) in itertools.pairwise(ordered):
         if bad(a.score, b.score):
-            out.append(src.problem(
-                (*base, "bands", jb, "score"), f"'{ind.id}' is declared monotone {word}, but "
-                f"values from {describe_amount(_lo(b))} score {format_amount(b.score)}, "
-                f"{'less' if up else 'more'} than the {format_amount(a.score)} of the band "
-                f"below (bands[{ja}], line {src.at((*base, 'bands', ja))[0]})", code="BC204",
-                severity="warning",
-                hint="correct the score, or declare 'monotone: none' if this is intended"))
+            out.append(
+                src.problem(
+                    (*base, "bands", jb, "score"),
+                    _(
+                        "'{id}' is declared monotone {word}, but values "
+                        "from {describe_amount} score {score}, {value} "
+                        "than the {score2} of the band below "
+                        "(bands[{ja}], line {at})"
+                    ).format(
+                        id=ind.id,
+                        word=word,
+                        describe_amount=describe_amount(_lo(b)),
+                        score=format_amount(b.score),
+                        value=_("less") if up else _("more"),
+                        score2=format_amount(a.score),
+                        ja=ja,
+                        at=src.at((*base, "bands", ja))[0],
+                    ),
+                    code="BC204",
+                    severity="warning",
+                    hint=_("correct the score, or declare 'monotone: none' if this is intended"),
+                )
+            )
     j0, first = ordered[0]
     if first.from_ is not None and bad(ind.otherwise, first.score):
-        out.append(src.problem(
-            (*base, "bands", j0, "score"), f"'{ind.id}' is declared monotone {word}, but "
-            f"values below {describe_amount(first.from_)} score 'otherwise' "
-            f"({format_amount(ind.otherwise)}), {'more' if up else 'less'} than this lowest "
-            f"band's {format_amount(first.score)}", code="BC204", severity="warning",
-            hint="correct 'otherwise' or this band's score"))
+        out.append(
+            src.problem(
+                (*base, "bands", j0, "score"),
+                _(
+                    "'{id}' is declared monotone {word}, but values "
+                    "below {describe_amount} score 'otherwise' "
+                    "({otherwise}), {value} than this lowest band's "
+                    "{score}"
+                ).format(
+                    id=ind.id,
+                    word=word,
+                    describe_amount=describe_amount(first.from_),
+                    otherwise=format_amount(ind.otherwise),
+                    value=_("more") if up else _("less"),
+                    score=format_amount(first.score),
+                ),
+                code="BC204",
+                severity="warning",
+                hint=_("correct 'otherwise' or this band's score"),
+            )
+        )
     jn, last = ordered[-1]
     if last.to is not None and bad(last.score, ind.otherwise):
-        out.append(src.problem(
-            (*base, "bands", jn), f"'{ind.id}' is declared monotone {word}, but values of "
-            f"{describe_amount(last.to)} or more fall in no band and score 'otherwise' "
-            f"({format_amount(ind.otherwise)}), {'less' if up else 'more'} than this highest "
-            f"band's {format_amount(last.score)}", code="BC204", severity="warning",
-            hint="leave 'to' out of the highest band ('and above')"))
+        out.append(
+            src.problem(
+                (*base, "bands", jn),
+                _(
+                    "'{id}' is declared monotone {word}, but values of "
+                    "{describe_amount} or more fall in no band and score "
+                    "'otherwise' ({otherwise}), {value} than this highest band's "
+                    "{score}"
+                ).format(
+                    id=ind.id,
+                    word=word,
+                    describe_amount=describe_amount(last.to),
+                    otherwise=format_amount(ind.otherwise),
+                    value=_("less") if up else _("more"),
+                    score=format_amount(last.score),
+                ),
+                code="BC204",
+                severity="warning",
+                hint=_("leave 'to' out of the highest band ('and above')"),
+            )
+        )
     return out
 
 
@@ -107,13 +171,29 @@ def _band_scale(src: Located, base: YamlPath, ind: Indicator,
     for j, b in ordered:
         for key, x in (("from", b.from_), ("to", b.to)):
             if x == small:
-                return [src.problem(
-                    (*base, "bands", j, key), f"the bound {describe_amount(small)} of "
-                    f"'{ind.id}' is more than a thousand times smaller than the next bound "
-                    f"({describe_amount(bounds[1])}); was a unit left out (万, ‰)?",
-                    code="BC205", severity="warning",
-                    hint=f"write it with its unit, e.g. {describe_amount(small)}万 for "
-                    f"{format_amount(small * 10000)}")]
+                return [
+                    src.problem(
+                        (*base, "bands", j, key),
+                        _(
+                            "the bound {describe_amount} of '{id}' is more "
+                            "than a thousand times smaller than the next "
+                            "bound ({describe_amount2}); was a unit left out "
+                            "(万, ‰)?"
+                        ).format(
+                            describe_amount=describe_amount(small),
+                            id=ind.id,
+                            describe_amount2=describe_amount(bounds[1]),
+                        ),
+                        code="BC205",
+                        severity="warning",
+                        hint=_(
+                            "write it with its unit, e.g. {describe_amount}万 for {small}"
+                        ).format(
+                            describe_amount=describe_amount(small),
+                            small=format_amount(small * 10000),
+                        ),
+                    )
+                ]
     return []  # pragma: no cover - the bound came from these bands
 
 
@@ -134,7 +214,7 @@ def _indicator_scores(ranges: Ranges, ind: Indicator, index: int) -> list[Decima
             scores.add(b.score)
     pos = value.lo
     uncovered = False
-    for _, b in _sorted_bands(ind):
+    for _bi, b in _sorted_bands(ind):
         if pos == INF or pos > value.hi:
             break
         if _lo(b) > pos:
@@ -189,19 +269,40 @@ def _check_tiers(spec: Scoring, scoring: CompiledScoring, src: Located,
         if not inside:
             near = _nearest(sorted(rounded), cut, upper) if totals is not None else \
                 f"totals run from {format_amount(lo)} to {format_amount(hi)}"
-            out.append(src.problem(
-                path, f"no client can reach tier '{tid}' (scores {span}): the band scores "
-                f"and weights give no total in that range ({near})", code="BC224",
-                severity="warning",
-                hint="check this cut-off against the band scores and weights"))
+            out.append(
+                src.problem(
+                    path,
+                    _(
+                        "no client can reach tier '{tid}' (scores {span}): the band scores and "
+                        "weights give no total in that range ({near})"
+                    ).format(tid=tid, span=span, near=near),
+                    code="BC224",
+                    severity="warning",
+                    hint=_("check this cut-off against the band scores and weights"),
+                )
+            )
         elif totals is not None and cut not in rounded:
             first = inside[0]
-            out.append(src.problem(
-                (*path, "min"), f"no client can score exactly {format_amount(cut)}: totals are "
-                f"sums of weight × band score, and the lowest total that reaches '{tid}' is "
-                f"{format_amount(first)} ({_recipe(rounded[first])})", code="BC225",
-                severity="info",
-                hint=f"nothing to do, unless '{tid}' is meant to start at another total"))
+            out.append(
+                src.problem(
+                    (*path, "min"),
+                    _(
+                        "no client can score exactly {cut}: totals are sums of weight "
+                        "× band score, and the lowest total that reaches '{tid}' is "
+                        "{first} ({recipe})"
+                    ).format(
+                        cut=format_amount(cut),
+                        tid=tid,
+                        first=format_amount(first),
+                        recipe=_recipe(rounded[first]),
+                    ),
+                    code="BC225",
+                    severity="info",
+                    hint=_(
+                        "nothing to do, unless '{tid}' is meant to start at another total"
+                    ).format(tid=tid),
+                )
+            )
         upper = cut
     return out
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import Field, model_validator
 
 from bigclient.errors import InputError
+from bigclient.i18n import _
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.common import (
     ID_FIELD,
@@ -52,7 +53,7 @@ class Band(Model):
     @model_validator(mode="after")
     def _has_bound(self) -> Band:
         if self.from_ is None and self.to is None:
-            raise ValueError("a band needs 'from', 'to' or both")
+            raise ValueError(_("a band needs 'from', 'to' or both"))
         return self
 
 
@@ -191,7 +192,7 @@ class CompiledScoring(CompiledSection):
 
     def rank(self, tier: str | None) -> int:
         """Position from the top (0 = highest); unknown or None ranks below all."""
-        for i, (_, tid) in enumerate(self.tiers):
+        for i, (_tier, tid) in enumerate(self.tiers):
             if tid == tier:
                 return i
         return len(self.tiers)
@@ -202,11 +203,11 @@ class CompiledScoring(CompiledSection):
         if raw is None:
             return None
         if not isinstance(raw, Mapping):
-            raise InputError("override", raw, "expected a mapping with tier, approved_by, "
-                             "reason and date")
+            raise InputError(
+                "override", raw, _("expected a mapping with tier, approved_by, reason and date"))
         for key in ("tier", "approved_by", "reason", "date"):
             if not raw.get(key):
-                raise InputError(f"override.{key}", raw.get(key), "is required for an override")
+                raise InputError(f"override.{key}", raw.get(key), _("is required for an override"))
         tier, by = str(raw["tier"]), str(raw["approved_by"])
 
         def as_date(key: str) -> dt.date | None:
@@ -218,7 +219,7 @@ class CompiledScoring(CompiledSection):
             try:
                 return dt.date.fromisoformat(str(v))
             except ValueError:
-                raise InputError(f"override.{key}", v, "expected a date YYYY-MM-DD") from None
+                raise InputError(f"override.{key}", v, _("expected a date YYYY-MM-DD")) from None
 
         date, expires = as_date("date"), as_date("expires")
         assert date is not None
@@ -352,17 +353,24 @@ def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
         path: YamlPath = (*base, "indicators", i)
         if not ind.enabled:
             if ind.weight != 0:
-                problems.append(src.problem(
-                    (*path, "weight"), f"'{ind.id}' is disabled but still has weight "
-                    f"{format_amount(ind.weight * 100)}%", code="BC212",
-                    hint="set its weight to 0, or enable it"))
+                problems.append(
+                    src.problem(
+                        (*path, "weight"),
+                        _("'{id}' is disabled but still has weight {weight}%").format(
+                            id=ind.id, weight=format_amount(ind.weight * 100)),
+                        code="BC212",
+                        hint=_("set its weight to 0, or enable it")))
             compiled.append(CompiledIndicator(ind, None, Decimal(0), (), ()))
             continue
         weight_sum += ind.weight
         expr = None
         if ind.value is None:
-            problems.append(src.problem(path, f"the enabled indicator '{ind.id}' has no 'value'",
-                                        code="BC213", hint="write the expression it measures"))
+            problems.append(
+                src.problem(
+                    path,
+                    _("the enabled indicator '{id}' has no 'value'").format(id=ind.id),
+                    code="BC213",
+                    hint=_("write the expression it measures")))
         else:
             try:
                 expr = compile_expr(ind.value, names, want="number")
@@ -370,64 +378,110 @@ def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
                 problems.append(src.problem((*path, "value"), exc.message, code=exc.code,
                                             hint=exc.hint))
         if not ind.bands:
-            problems.append(src.problem(path, f"the enabled indicator '{ind.id}' has no bands",
-                                        code="BC214"))
+            problems.append(
+                src.problem(
+                    path,
+                    _("the enabled indicator '{id}' has no bands").format(id=ind.id),
+                    code="BC214"))
         ordered = sorted(enumerate(ind.bands),
                          key=lambda jb: jb[1].from_ if jb[1].from_ is not None else _NEG_INF)
         for j, band in ordered:
             bpath: YamlPath = (*path, "bands", j)
             if band.from_ is not None and band.to is not None and band.from_ >= band.to:
-                problems.append(src.problem(bpath, "the band's 'from' "
-                                            f"({describe_amount(band.from_)}) is not below "
-                                            f"its 'to' ({describe_amount(band.to)})",
-                                            code="BC203", hint="swap the two bounds"))
+                problems.append(
+                    src.problem(
+                        bpath,
+                        _(
+                            "the band's 'from' ({describe_amount}) is "
+                            "not below its 'to' ({describe_amount2})"
+                        ).format(
+                            describe_amount=describe_amount(band.from_),
+                            describe_amount2=describe_amount(band.to)),
+                        code="BC203",
+                        hint=_("swap the two bounds")))
             if not (0 <= band.score <= HUNDRED):
-                problems.append(src.problem((*bpath, "score"), f"a band score must be 0-100, "
-                                            f"found {format_amount(band.score)}", code="BC206"))
+                problems.append(
+                    src.problem(
+                        (*bpath, "score"),
+                        _("a band score must be 0-100, found {score}").format(
+                            score=format_amount(band.score)),
+                        code="BC206"))
         for (ja, a), (jb, b) in itertools.pairwise(ordered):
             if any(x.from_ is not None and x.to is not None and x.from_ >= x.to for x in (a, b)):
                 continue  # a band with its bounds swapped is reported once, as BC203
             if a.to is None or (b.from_ is not None and a.to > b.from_):
-                problems.append(src.problem(
-                    (*path, "bands", jb), f"this band overlaps the band at bands[{ja}] "
-                    f"(line {src.at((*path, 'bands', ja))[0]}) of '{ind.id}' "
-                    f"(values from {describe_amount(b.from_ or _NEG_INF)} would match both)",
-                    code="BC202", hint="make one band's 'to' equal the next band's 'from'"))
+                problems.append(
+                    src.problem(
+                        (*path, "bands", jb),
+                        _(
+                            "this band overlaps the band at bands[{ja}] (line "
+                            "{at}) of '{id}' (values from {describe_amount} "
+                            "would match both)"
+                        ).format(
+                            ja=ja,
+                            at=src.at((*path, "bands", ja))[0],
+                            id=ind.id,
+                            describe_amount=describe_amount(b.from_ or _NEG_INF)),
+                        code="BC202",
+                        hint=_("make one band's 'to' equal the next band's 'from'")))
         lowers = tuple(b.from_ if b.from_ is not None else _NEG_INF for _, b in ordered)
         compiled.append(CompiledIndicator(ind, expr, ind.weight, lowers,
                                           tuple(b for _, b in ordered)))
     if weight_sum != 1:
-        problems.append(src.problem((*base, "indicators"),
-                                    f"the weights of enabled indicators add up to "
-                                    f"{format_amount(weight_sum * 100)}%, not 100%",
-                                    code="BC211", hint="adjust the weights so they total 100%"))
+        problems.append(
+            src.problem(
+                (*base, "indicators"),
+                _("the weights of enabled indicators add up to {weight_sum}%, not 100%").format(
+                    weight_sum=format_amount(weight_sum * 100)),
+                code="BC211",
+                hint=_("adjust the weights so they total 100%")))
     tier_ids = {t.id for t in spec.tiers}
     prev: Decimal | None = None
     for i, t in enumerate(spec.tiers):
         tpath: YamlPath = (*base, "tiers", i)
         if not (0 <= t.min <= HUNDRED):
-            problems.append(src.problem((*tpath, "min"), f"a tier cut-off must be within 0-100, "
-                                        f"found {format_amount(t.min)}", code="BC221",
-                                        hint="scores run from 0 to 100"))
+            problems.append(
+                src.problem(
+                    (*tpath, "min"),
+                    _("a tier cut-off must be within 0-100, found {min}").format(
+                        min=format_amount(t.min)),
+                    code="BC221",
+                    hint=_("scores run from 0 to 100")))
         if prev is not None and t.min >= prev:
-            problems.append(src.problem((*tpath, "min"), f"tiers must be listed from the highest "
-                                        f"cut-off down, but '{t.id}' ({format_amount(t.min)}) is "
-                                        f"not below the tier before it ({format_amount(prev)})",
-                                        code="BC222", hint="reorder the tiers, highest first"))
+            problems.append(
+                src.problem(
+                    (*tpath, "min"),
+                    _(
+                        "tiers must be listed from the "
+                        "highest cut-off down, but '{id}' "
+                        "({min}) is not below the tier before "
+                        "it ({prev})"
+                    ).format(id=t.id, min=format_amount(t.min), prev=format_amount(prev)),
+                    code="BC222",
+                    hint=_("reorder the tiers, highest first")))
         prev = t.min
     if spec.tiers and min(t.min for t in spec.tiers) > 0:
         last = min(spec.tiers, key=lambda t: t.min)
-        problems.append(src.problem((*base, "tiers"), f"no tier covers scores below "
-                                    f"{format_amount(last.min)}", code="BC223",
-                                    hint="give the lowest tier min: 0"))
+        problems.append(
+            src.problem(
+                (*base, "tiers"),
+                _("no tier covers scores below {min}").format(min=format_amount(last.min)),
+                code="BC223",
+                hint=_("give the lowest tier min: 0")))
     for i, o in enumerate(spec.overrides):
         opath: YamlPath = (*base, "overrides", i)
         if o.tier not in tier_ids:
-            problems.append(src.problem((*opath, "tier"), f"'{o.tier}' is not a tier",
-                                        code="BC231", hint="tiers: " + ", ".join(sorted(tier_ids))))
+            problems.append(
+                src.problem(
+                    (*opath, "tier"),
+                    _("'{tier}' is not a tier").format(tier=o.tier),
+                    code="BC231",
+                    hint="tiers: " + ", ".join(sorted(tier_ids))))
         for j, who in enumerate(o.approved_by):
             if spec.authorities and who not in spec.authorities:
-                problems.append(src.problem((*opath, "approved_by", j),
-                                            f"'{who}' is not listed under authorities",
-                                            code="BC232"))
+                problems.append(
+                    src.problem(
+                        (*opath, "approved_by", j),
+                        _("'{who}' is not listed under authorities").format(who=who),
+                        code="BC232"))
     return CompiledScoring(spec, compiled, step, mode)
