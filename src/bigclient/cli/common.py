@@ -27,7 +27,7 @@ def load_context(args: argparse.Namespace, input_path: Path | None) -> dict[str,
         if beside.exists():
             path = beside
             # English even under --lang zh: tests/golden/diff.zh.txt records this line as is
-            print(f"using context from {beside}", file=sys.stderr)
+            print(_("using context from {file}").format(file=beside), file=sys.stderr)
     if path is not None:
         data = read_file(path).data
         if not isinstance(data, dict):
