@@ -3,8 +3,6 @@ progress bar with total and time left on a terminal while the impact is measured
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bigclient.cli import main
+from tests._terminal import on_a_terminal
 from tests.conftest import ROOT, RULESETS
 
 OLD = str(RULESETS / "shantou-postal" / "1.0.0.yaml")
@@ -53,21 +52,7 @@ def test_a_gbk_csv_without_encoding_advises_the_flag_diff_has(
 
 
 def _stderr_on_a_terminal(cmd: list[str]) -> tuple[int, str]:
-    main_fd, tty_fd = pty.openpty()
-    p = subprocess.Popen(cmd, cwd=ROOT, stderr=tty_fd, stdout=subprocess.DEVNULL)
-    os.close(tty_fd)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    code = p.wait(timeout=120)
-    os.close(main_fd)
-    return code, seen.decode("utf-8")
+    return on_a_terminal(cmd, ROOT)
 
 
 def test_progress_bar_while_measuring_the_impact_on_a_terminal_only() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import pty
 import shutil
 import signal
 import stat
@@ -20,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bigclient.cli import main
+from tests._terminal import on_a_terminal
 from tests.conftest import ROOT, RULESETS
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -237,21 +237,8 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     cmd = [*CLI, "evaluate", SHANTOU, str(big), "-o", str(tmp_path / "o.csv"), *CTX]
     piped = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert piped.returncode == 0 and "%" not in piped.stderr and "\r" not in piped.stderr
-    main_fd, tty_fd = pty.openpty()
-    p = subprocess.Popen(cmd, cwd=ROOT, stderr=tty_fd, stdout=subprocess.DEVNULL)
-    os.close(tty_fd)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert p.wait(timeout=120) == 0
-    os.close(main_fd)
-    text = seen.decode("utf-8")
+    code, text = on_a_terminal(cmd, ROOT)
+    assert code == 0
     assert "100% |########################|" in text and "left" in text and " of " in text
 
 

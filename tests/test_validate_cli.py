@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bigclient.cli import main
+from tests._terminal import on_a_terminal
 from tests.conftest import ROOT, RULESETS
 
 WARNING_FILE = ROOT / "tests" / "broken" / "band_left_out.yaml"  # one BC201 warning
@@ -76,22 +76,7 @@ def test_github_leaves_notes_out_unless_asked(capsys: pytest.CaptureFixture[str]
 
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
     """Run ``bigclient validate`` with stdout and stderr on a real pseudo-terminal."""
-    main_fd, tty_fd = pty.openpty()
-    p = subprocess.Popen([*CLI, "validate", *args], cwd=ROOT, stdout=tty_fd, stderr=tty_fd,
-                         env=env)
-    os.close(tty_fd)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    p.wait(timeout=120)
-    os.close(main_fd)
-    return seen.decode("utf-8")
+    return on_a_terminal([*CLI, "validate", *args], ROOT, stdout_too=True, env=env)[1]
 
 
 def _env(**extra: str) -> dict[str, str]:

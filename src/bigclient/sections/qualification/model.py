@@ -130,22 +130,31 @@ class CompiledQualification(CompiledSection):
         verdict.qualified, verdict.criteria = self.evaluate(env)
 
     def explain(self, d: Decided, lang: str) -> list[str]:
-        if lang == "zh":
-            return self._explain_zh(d)
+        """English names ids and shows the expressions; Chinese speaks in labels only, as
+        policy staff read the policy."""
+        zh = lang == "zh"
         w = EXPLAIN_WORDS[lang]
         env = d.values
         verdict = w["qualified"] if d.qualified else w["not_qualified"]
-        out = [f"{verdict} ({w[self.spec.combine]}):"]
+        out = [f"{verdict}（{w[self.spec.combine]}）：" if zh else
+               f"{verdict} ({w[self.spec.combine]}):"]
         met = set(d.criteria)
         for c in self.criteria:
             rule = f" [{c.spec.rule}]" if c.spec.rule else ""
+            name = c.spec.label.zh if zh else f"{c.id} — {c.spec.label(lang)}"
             if c.expr is not None:
                 mark = "✓" if c.id in met else "✗"
-                used = ", ".join(f"{n} = {shown(env[n])}" for n in sorted(c.expr.names))
-                out.append(f"  {mark} {c.id} — {c.spec.label(lang)}{rule}: {c.expr.text}"
-                           + (f"  ({used})" if used else ""))
+                used = ("，" if zh else ", ").join(
+                    f"{self._name(n) if zh else n} = {shown(env[n], lang)}"
+                    for n in sorted(c.expr.names))
+                if zh:
+                    out.append(f"  {mark} {name}{rule}" + (f"：{used}" if used else ""))
+                else:
+                    out.append(f"  {mark} {name}{rule}: {c.expr.text}"
+                               + (f"  ({used})" if used else ""))
                 continue
-            out.append(f"  {c.id} — {c.spec.label(lang)}{rule}:")
+            out.append(f"  {name}{rule}{'：' if zh else ':'}")
+            columns = c.spec.per_line.columns if c.spec.per_line is not None else {}
             for line, checks in c.lines:
                 cid = f"{c.id}:{line}"
                 mark = "✓" if cid in met else "✗"
@@ -153,39 +162,13 @@ class CompiledQualification(CompiledSection):
                 for chk in checks:
                     v = env[chk.source][line] if chk.by_line else env[chk.source]
                     op = "≥" if v >= chk.threshold else "<"
-                    parts.append(f"{chk.column} {shown(v)} {op} {shown(chk.threshold)}")
+                    col = chk.column
+                    if zh:
+                        col = columns[col].zh if col in columns else self._name(chk.source)
+                    parts.append(f"{col} {shown(v, lang)} {op} {shown(chk.threshold, lang)}")
                 label = self.line_labels[line](lang) if line in self.line_labels else line
-                out.append(f"    {mark} {cid} ({label}): " + "; ".join(parts))
-        return out
-
-    def _explain_zh(self, d: Decided) -> list[str]:
-        """In labels, as policy staff read the policy: no ids, no expression code."""
-        w = EXPLAIN_WORDS["zh"]
-        env = d.values
-        verdict = w["qualified"] if d.qualified else w["not_qualified"]
-        out = [f"{verdict}（{w[self.spec.combine]}）："]
-        met = set(d.criteria)
-        for c in self.criteria:
-            rule = f" [{c.spec.rule}]" if c.spec.rule else ""
-            if c.expr is not None:
-                mark = "✓" if c.id in met else "✗"
-                used = "，".join(f"{self._name(n)} = {shown(env[n], 'zh')}"
-                                for n in sorted(c.expr.names))
-                out.append(f"  {mark} {c.spec.label.zh}{rule}" + (f"：{used}" if used else ""))
-                continue
-            out.append(f"  {c.spec.label.zh}{rule}：")
-            columns = c.spec.per_line.columns if c.spec.per_line is not None else {}
-            for line, checks in c.lines:
-                mark = "✓" if f"{c.id}:{line}" in met else "✗"
-                parts = []
-                for chk in checks:
-                    v = env[chk.source][line] if chk.by_line else env[chk.source]
-                    op = "≥" if v >= chk.threshold else "<"
-                    col = columns[chk.column].zh if chk.column in columns else \
-                        self._name(chk.source)
-                    parts.append(f"{col} {shown(v, 'zh')} {op} {shown(chk.threshold, 'zh')}")
-                label = self.line_labels[line].zh if line in self.line_labels else line
-                out.append(f"    {mark} {label}：" + "；".join(parts))
+                out.append(f"    {mark} {label}：" + "；".join(parts) if zh else
+                           f"    {mark} {cid} ({label}): " + "; ".join(parts))
         return out
 
     def _name(self, name: str) -> str:

@@ -273,13 +273,7 @@ class CompiledScoring(CompiledSection):
                                f"{w['disabled']}")
                     continue
                 r = results[ind.spec.id]
-                if r.band is None:
-                    where = w["below"]
-                else:
-                    b = ind.bands[r.band]
-                    lo = "" if b.from_ is None else f"{shown(b.from_)} ≤ "
-                    hi = "" if b.to is None else f" < {shown(b.to)}"
-                    where = f"{w['band']} {lo}x{hi}"
+                where = _where(ind, r.band, w)
                 out.append(f"  {ind.spec.id} — {ind.spec.label(lang)}{rule}: "
                            f"x = {shown(r.value)}, {where} → {shown(r.score)} × "
                            f"{w['weight']} {shown(ind.weight * 100)}% = {shown(r.points)}")
@@ -318,13 +312,7 @@ class CompiledScoring(CompiledSection):
                     out.append(f"  {ind.spec.label.zh}{rule}：{w['disabled']}")
                     continue
                 r = results[ind.spec.id]
-                if r.band is None:
-                    where = w["below"]
-                else:
-                    b = ind.bands[r.band]
-                    lo = "" if b.from_ is None else f"{shown(b.from_)} ≤ "
-                    hi = "" if b.to is None else f" < {shown(b.to)}"
-                    where = f"{w['band']} {lo}x{hi}"
+                where = _where(ind, r.band, w)
                 out.append(f"  {ind.spec.label.zh}{rule}：x = {shown(r.value)}，{where} → "
                            f"{shown(r.score)} × {w['weight']} {shown(ind.weight * 100)}% = "
                            f"{shown(r.points)}")
@@ -485,3 +473,13 @@ def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
                         _("'{who}' is not listed under authorities").format(who=who),
                         code="BC232"))
     return CompiledScoring(spec, compiled, step, mode)
+
+
+def _where(ind: CompiledIndicator, band: int | None, w: Mapping[str, str]) -> str:
+    """'band 1,500,000 (150万) ≤ x' or 'in no band', for an explanation."""
+    if band is None:
+        return w["below"]
+    b = ind.bands[band]
+    lo = "" if b.from_ is None else f"{shown(b.from_)} ≤ "
+    hi = "" if b.to is None else f" < {shown(b.to)}"
+    return f"{w['band']} {lo}x{hi}"
