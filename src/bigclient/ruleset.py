@@ -234,9 +234,10 @@ class Ruleset:
             for step in self._steps:
                 step(env, verdict)
         except ArithmeticError as exc:
-            raise EvaluationError(f"{self.id} {self.version}: arithmetic failed ({exc!r}); "
-                                  "check that divisors such as context values are not zero"
-                                  + (f" (row {row})" if row is not None else "")) from None
+            raise EvaluationError(_("{id} {version}: arithmetic failed ({error}); check that "
+                                    "divisors such as context values are not zero").format(
+                id=self.id, version=self.version, error=repr(exc))
+                + (_(" (row {row})").format(row=row) if row is not None else "")) from None
         if not verdict.qualified:
             verdict.computed = None
         verdict.tier = verdict.computed
