@@ -4,13 +4,12 @@ a ledger themselves (the rest of the upkeep works on an open one, in ``upkeep.py
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from bigclient.errors import StoreError
 from bigclient.i18n import _
 from bigclient.ledger.sqlite import SqliteLedger
-from bigclient.ledger.upkeep import check_integrity, publish
+from bigclient.ledger.upkeep import check_integrity, part_file, publish, snapshot
 
 
 def check_file(path: str | os.PathLike[str]) -> list[str]:
@@ -41,20 +40,7 @@ def restore(backup_file: Path, ledger_path: Path) -> SqliteLedger:
                 "{path} is not a backup made by `bigclient id backup` (a plain copy may lack "
                 "the newest IDs, which live in the -wal file); back up with `bigclient id "
                 "backup` and restore that").format(path=backup_file))
-        part = ledger_path.with_name(f".{ledger_path.name}.part-{os.getpid()}")
-        part.unlink(missing_ok=True)
-        try:
-            def copy(conn: sqlite3.Connection) -> None:
-                target = sqlite3.connect(part)
-                try:
-                    conn.backup(target)
-                    with target:
-                        target.execute("UPDATE ledger SET backup_taken_at = NULL")
-                finally:
-                    target.close()
-
-            source._run(copy)
+        with part_file(ledger_path) as part:
+            snapshot(source, part, None)  # a live ledger again
             publish(part, ledger_path)
-        finally:
-            part.unlink(missing_ok=True)
     return SqliteLedger(ledger_path)

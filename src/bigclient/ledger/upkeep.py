@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -102,24 +103,13 @@ def backup(ledger: Store, dest: Path) -> BackupResult:
     if not dest.parent.is_dir():
         raise StoreError(_("the folder {folder} for the backup does not exist; create it "
                            "first").format(folder=dest.parent))
-    part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
-    part.unlink(missing_ok=True)
-    try:
-        def copy(conn: sqlite3.Connection) -> None:
-            target = sqlite3.connect(part)
-            try:
-                conn.backup(target)  # one step: a consistent snapshot, WAL included
-            finally:
-                target.close()
-
-        ledger._run(copy)
+    with part_file(dest) as part:
+        # Marked as a backup, so that no service ever allocates from the copy.
+        snapshot(ledger, part, ledger.clock().astimezone(dt.UTC).isoformat(timespec="seconds"))
         try:
-            check = sqlite3.connect(part.resolve().as_uri() + "?mode=rw", uri=True)
+            check = sqlite3.connect(part.resolve().as_uri() + "?mode=ro", uri=True)
             try:
                 ok = check.execute("PRAGMA integrity_check").fetchone()[0]
-                with check:  # marked, so that no service ever allocates from the copy
-                    check.execute("UPDATE ledger SET backup_taken_at = ?", (
-                        ledger.clock().astimezone(dt.UTC).isoformat(timespec="seconds"),))
                 row = check.execute("SELECT ledger_id, ruleset, generation FROM ledger"
                                     ).fetchone()
             finally:
@@ -130,9 +120,34 @@ def backup(ledger: Store, dest: Path) -> BackupResult:
             raise StoreError(_("the backup copy {dest} did not pass its check ({finding}); "
                                "nothing was written").format(dest=dest, finding=ok))
         publish(part, dest)
+    return BackupResult(dest, str(row[0]), str(row[1]), int(row[2]))
+
+
+@contextmanager
+def part_file(dest: Path) -> Iterator[Path]:
+    """A temporary name beside ``dest`` for a copy being made; gone afterwards, whatever
+    happened (``publish`` gives the finished copy its real name)."""
+    part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    part.unlink(missing_ok=True)
+    try:
+        yield part
     finally:
         part.unlink(missing_ok=True)
-    return BackupResult(dest, str(row[0]), str(row[1]), int(row[2]))
+
+
+def snapshot(ledger: Store, part: Path, backup_taken_at: str | None) -> None:
+    """A consistent copy of ``ledger`` in ``part`` (SQLite's backup API: one step, WAL
+    included), marked as a backup taken then, or with None as a live ledger."""
+    def copy(conn: sqlite3.Connection) -> None:
+        target = sqlite3.connect(part)
+        try:
+            conn.backup(target)
+            with target:
+                target.execute("UPDATE ledger SET backup_taken_at = ?", (backup_taken_at,))
+        finally:
+            target.close()
+
+    ledger._run(copy)
 
 
 def publish(part: Path, dest: Path) -> None:
