@@ -258,73 +258,50 @@ class CompiledScoring(CompiledSection):
         return True
 
     def explain(self, d: Decided, lang: str) -> list[str]:
-        if lang == "zh":
-            return self._explain_zh(d)
+        """English names ids beside labels; Chinese speaks in labels only (业务收入, 钻石)."""
+        zh = lang == "zh"
         w = EXPLAIN_WORDS[lang]
+        colon, comma = ("：", "，") if zh else (": ", ", ")
         out: list[str] = []
         if d.score is not None:
-            out.append(f"{w['score']} {shown(d.score)} = " + " + ".join(
-                f"{r.id} {shown(r.points)}" for r in d.indicators))
-            results = {r.id: r for r in d.indicators}
-            for ind in self.indicators:
-                rule = f" [{ind.spec.rule}]" if ind.spec.rule else ""
-                if not ind.spec.enabled:
-                    out.append(f"  {ind.spec.id} — {ind.spec.label(lang)}{rule}: "
-                               f"{w['disabled']}")
-                    continue
-                r = results[ind.spec.id]
-                where = _where(ind, r.band, w)
-                out.append(f"  {ind.spec.id} — {ind.spec.label(lang)}{rule}: "
-                           f"x = {shown(r.value)}, {where} → {shown(r.score)} × "
-                           f"{w['weight']} {shown(ind.weight * 100)}% = {shown(r.points)}")
-            tiers = {t.id: t for t in self.spec.tiers}
-            if d.computed_tier is not None:
-                t = tiers[d.computed_tier]
-                out.append(f"{w['computed']}: {t.id} ({t.label(lang)}, ≥ {shown(t.min)})")
-            else:
-                out.append(f"{w['computed']}: {w['none']}")
-            final = tiers[d.tier].label(lang) if d.tier in tiers else w["none"]
-            out.append(f"{w['final']}: {d.tier or w['none']} ({final})")
-        if d.override is not None:
-            o = d.override
-            state = w["applied"] if o.applied else f"{w['refused']}: {o.refused_because}"
-            out.append(f"{w['override']}: {o.tier} by {o.approved_by} on {o.date} "
-                       f"({o.reason}) — {state}")
-        return out
-
-    def _explain_zh(self, d: Decided) -> list[str]:
-        """In labels (业务收入, 钻石), not ids."""
-        w = EXPLAIN_WORDS["zh"]
-        tiers = {t.id: t for t in self.spec.tiers}
-
-        def tier(tid: str | None) -> str:
-            return tiers[tid].label.zh if tid in tiers else w["none"]
-
-        out: list[str] = []
-        if d.score is not None:
-            names = {i.spec.id: i.spec.label.zh for i in self.indicators}
+            names = {i.spec.id: i.spec.label.zh if zh else i.spec.id for i in self.indicators}
             out.append(f"{w['score']} {shown(d.score)} = " + " + ".join(
                 f"{names[r.id]} {shown(r.points)}" for r in d.indicators))
             results = {r.id: r for r in d.indicators}
             for ind in self.indicators:
                 rule = f" [{ind.spec.rule}]" if ind.spec.rule else ""
+                name = ind.spec.label.zh if zh else f"{ind.spec.id} — {ind.spec.label(lang)}"
+                head = f"  {name}{rule}{colon}"
                 if not ind.spec.enabled:
-                    out.append(f"  {ind.spec.label.zh}{rule}：{w['disabled']}")
+                    out.append(head + w["disabled"])
                     continue
                 r = results[ind.spec.id]
-                where = _where(ind, r.band, w)
-                out.append(f"  {ind.spec.label.zh}{rule}：x = {shown(r.value)}，{where} → "
+                out.append(head + f"x = {shown(r.value)}{comma}{_where(ind, r.band, w)} → "
                            f"{shown(r.score)} × {w['weight']} {shown(ind.weight * 100)}% = "
                            f"{shown(r.points)}")
-            cut = f"（≥ {shown(tiers[d.computed_tier].min)}）" if d.computed_tier in tiers else ""
-            out.append(f"{w['computed']}：{tier(d.computed_tier)}{cut}")
-            out.append(f"{w['final']}：{tier(d.tier)}")
+            out.append(f"{w['computed']}{colon}{self._tier_words(d.computed_tier, lang, True)}")
+            out.append(f"{w['final']}{colon}{self._tier_words(d.tier, lang, False)}")
         if d.override is not None:
             o = d.override
-            state = w["applied"] if o.applied else f"{w['refused']}：{o.refused_because}"
-            out.append(f"{w['override']}：{tier(o.tier)}，批准单位 {o.approved_by}，{o.date}"
-                       f"（{o.reason}）— {state}")
+            state = w["applied"] if o.applied else f"{w['refused']}{colon}{o.refused_because}"
+            if zh:
+                out.append(f"{w['override']}：{self._tier_words(o.tier, lang, False)}，批准单位 "
+                           f"{o.approved_by}，{o.date}（{o.reason}）— {state}")
+            else:
+                out.append(f"{w['override']}: {o.tier} by {o.approved_by} on {o.date} "
+                           f"({o.reason}) — {state}")
         return out
+
+    def _tier_words(self, tid: str | None, lang: str, with_cut: bool) -> str:
+        """A tier in an explanation: its label (and cut-off); in English with its id."""
+        w = EXPLAIN_WORDS[lang]
+        t = next((t for t in self.spec.tiers if t.id == tid), None)
+        if lang == "zh":
+            return w["none"] if t is None else t.label.zh + (
+                f"（≥ {shown(t.min)}）" if with_cut else "")
+        if with_cut:
+            return w["none"] if t is None else f"{t.id} ({t.label(lang)}, ≥ {shown(t.min)})"
+        return f"{tid or w['none']} ({t.label(lang) if t is not None else w['none']})"
 
 
 def compile_scoring(spec: Scoring, ctx: CompileContext) -> CompiledScoring:
