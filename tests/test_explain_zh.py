@@ -29,4 +29,5 @@ def test_zh_notes_of_flags_are_in_words(yueyang: bigclient.Ruleset) -> None:
     assert d.flags == ("credit_warning",)
     text = d.explain("zh")
     assert not re.search(r"[a-z]{4,}_[a-z]+", text.split("\n", 1)[1]), text
-    assert "级别最高为" in text or "不认定为大客户" in text
+    assert d.tier == "silver_card"
+    assert "级别最高为银卡（计算级别钻石卡）" in text  # the cap, in tier labels
