@@ -1,0 +1,166 @@
+"""Ownership claims (D-16, D-17, D-19): the records a claim store keeps and the contract
+every store (SQLite, PostgreSQL) follows.
+
+A claim is (client, line, unit, time). The store is the register of 报备: the first claim
+that *reaches the store* for a (client, line) owns it (签到制, "谁先报备，该客户即为谁所有").
+Each store call is one atomic transaction, so two units claiming at once end with exactly
+one owner, and the loser is told who won. Rules that need the ruleset (how long protection
+lasts, where a dispute escalates, who may approve a reassignment) are applied before the
+store is called, by :class:`bigclient.ledger.register.ClaimRegister`; the store only keeps
+records and decides races.
+
+Times are timezone-aware ``datetime`` values given by the caller: stores read no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+ClaimStatus = Literal["owner", "lost", "lapsed", "moved"]
+"""owner: the claim owns its (client, line) now; lost: another claim owned it when this one
+arrived; lapsed: it owned, but its protection ended unsigned and a later claim took over;
+moved: superseded when ownership was handed on (reserved for stores that re-key claims)."""
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    """What a unit files to register a client for one business line (报备)."""
+
+    client_key: str  # the host's client key (a big-client ID or any stable key)
+    line: str  # a line id of the ruleset; "*" for a claim on the whole client
+    unit: str  # the claiming unit id (e.g. county_center)
+    at: dt.datetime  # when it was filed (aware)
+    key: str  # idempotency key: the same key returns the same outcome, never a second claim
+    by: str  # who filed it (a person or service), for the record
+    manager: str | None = None  # the client manager made responsible (D-18/D-19)
+    lapses_at: dt.datetime | None = None  # end of protection if still unsigned; None: never
+    signed: bool = False  # the agreement is already signed (no lapse)
+    territory: str | None = None  # where the agreement is/will be signed (属地), a region
+    business_place: str | None = None  # where the business actually happens, a region
+    escalate_to: str | None = None  # the centre that rules if this claim loses (D-17)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim as the store keeps it."""
+
+    claim_id: int
+    client_key: str
+    line: str
+    unit: str
+    at: dt.datetime
+    key: str
+    by: str
+    manager: str | None
+    lapses_at: dt.datetime | None
+    signed: bool
+    territory: str | None
+    business_place: str | None
+    status: ClaimStatus
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A competing claim sent up for a ruling (上报上一级大客户中心裁决, D-17)."""
+
+    escalation_id: int
+    client_key: str
+    line: str
+    claim_id: int  # the losing claim
+    claimant: str  # its unit
+    owner: str  # the owning unit when it arrived
+    to: str  # the centre asked to rule
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What a claim got: ownership, or the current owner back (and maybe an escalation)."""
+
+    claim: Claim  # this request as recorded
+    won: bool
+    owner: Claim  # the owning claim now (``claim`` itself when won)
+    escalation: Escalation | None = None
+    new: bool = True  # False: an earlier call with the same key, returned again
+
+
+@dataclass(frozen=True)
+class Application:
+    """A marketing application (营销申报) by a unit that does not own the client (D-16)."""
+
+    application_id: int
+    client_key: str
+    line: str
+    unit: str
+    owner: str | None  # the owning unit when filed (None: nobody owned it)
+    at: dt.datetime
+    key: str
+    by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """A completed hand-over of one manager's clients to another (转接责任, D-19)."""
+
+    reassignment_id: int
+    from_manager: str
+    to_manager: str
+    by: str  # the approver
+    level: str  # the approver's permission level
+    at: dt.datetime
+    claims: int  # how many owning claims moved
+
+
+@runtime_checkable
+class ClaimStore(Protocol):
+    """What a claim store must do. Each method is one atomic transaction.
+
+    Raises :class:`bigclient.ledger.KeyConflict` when a key is reused for a different
+    request, and :class:`bigclient.errors.StoreError` (never a driver exception) otherwise.
+    """
+
+    def put_claim(self, req: ClaimRequest) -> ClaimOutcome:
+        """Record a claim. If nobody owns (client_key, line), or the owner's claim lapsed
+        (``lapses_at <= req.at`` and not signed; it becomes ``lapsed``), it wins. Otherwise
+        it is recorded as ``lost``, the owner is returned, and if ``req.escalate_to`` is set
+        an :class:`Escalation` is recorded and returned with it."""
+        ...
+
+    def sign(self, client_key: str, line: str, unit: str, at: dt.datetime) -> Claim:
+        """The owning unit signed the agreement: its claim no longer lapses."""
+        ...
+
+    def owner(self, client_key: str, line: str,
+              at: dt.datetime | None = None) -> Claim | None:
+        """The owning claim, or None. With ``at``: None if it has lapsed by then."""
+        ...
+
+    def claims(self, *, client_key: str | None = None, line: str | None = None,
+               unit: str | None = None, manager: str | None = None,
+               status: ClaimStatus | None = None) -> list[Claim]:
+        """Recorded claims, oldest first, filtered by what is given."""
+        ...
+
+    def put_application(self, client_key: str, line: str, unit: str, at: dt.datetime, *,
+                        key: str, by: str, note: str = "") -> Application:
+        """Record a marketing application; the owner at that moment is recorded with it."""
+        ...
+
+    def applications(self, *, client_key: str | None = None,
+                     unit: str | None = None) -> list[Application]:
+        ...
+
+    def escalations(self, *, to: str | None = None) -> list[Escalation]:
+        ...
+
+    def move_manager(self, from_manager: str, to_manager: str, *, by: str, level: str,
+                     at: dt.datetime) -> Reassignment:
+        """Give every owning claim of ``from_manager`` to ``to_manager`` in one transaction
+        (all or none), and record who approved it."""
+        ...
+
+    def reassignments(self) -> list[Reassignment]:
+        ...
