@@ -189,8 +189,10 @@ def test_decision_fields_and_dict(shantou: Ruleset) -> None:
     assert d.score == Decimal("92")
     assert (d.computed_tier, d.tier) == ("diamond", "diamond")
     assert d.flags == ("credit_warning",)
-    assert d.route is None
+    assert d.route is not None and d.route.unit == "province_center"  # D-13
+    assert d.routes == (d.route,)
     as_json = json.loads(json.dumps(d.to_dict()))
+    assert as_json["route"]["unit"] == "province_center" and as_json["route"]["row"] == 1
     assert as_json["score"] == "92.00" and as_json["tier"] == "diamond"
     assert as_json["indicators"]["share"]["value"] == "0.0015"
 

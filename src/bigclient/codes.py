@@ -266,4 +266,46 @@ CODES: dict[str, Code] = _codes(
          "A label's Chinese and English texts are identical, or the Chinese text has no "
          "Chinese characters: staff reading either language expect a translation.",
          "Write the label in both languages.", "标签未翻译"),
+    # -- BC80x: routing (D-13, D-14, D-18) ----------------------------------------------------
+    Code("BC801", "warning", "Routing table has a gap",
+         "Some big clients match no row of the routing table, so they would get no "
+         "responsible unit and the flag 'unrouted'. The finding lists the combinations of "
+         "column values no row covers. (As a note: the table is too wide to check.)",
+         "Add a row for the clients listed, or widen a row's condition ('-' matches any).",
+         "路由表有缺口"),
+    Code("BC802", "warning", "Routing row matches no client",
+         "A row's conditions can never hold together, or name nothing a client can have.",
+         "Correct the row's conditions or remove the row.", "路由行不适用于任何客户"),
+    Code("BC803", "warning", "Routing row never decides",
+         "Under hit policy 'first' every client the row matches is already matched by rows "
+         "above it; under 'priority' a row with an earlier unit always matches with it. The "
+         "row is dead text and probably not what was meant.",
+         "Remove the row, or move it above the rows that cover it.", "路由行从不生效"),
+    Code("BC804", "warning", "Routing rows overlap",
+         "Under hit policy 'unique' at most one row may match a client, but these rows match "
+         "the same clients; such a client cannot be routed (an error at evaluation).",
+         "Narrow one of the rows, or use hit policy 'first' if the order should decide.",
+         "路由行重叠"),
+    Code("BC805", "error", "Routing needs tiers",
+         "A routing table decides by the client's tier; the ruleset has no scoring section.",
+         "Add a scoring section, or remove the routing section.", "路由需要级别"),
+    Code("BC806", "error", "Unknown routing column",
+         "A column of the routing table (or a condition's key) is not tier, flags, lines or "
+         "a declared input, context or derived value, is listed twice, or has a type a "
+         "table cannot test (a per-line amount table, a date).",
+         "Use one of the names the message lists; add a condition's column to 'columns'.",
+         "路由列名未知"),
+    Code("BC807", "error", "Bad routing condition",
+         "A cell names a value its column cannot hold (a tier that does not exist, text in a "
+         "number column) or is not a value, a list, a range {from, to}, {not: …} or '-'.",
+         "Use one of the values the message lists.", "路由条件错误"),
+    Code("BC808", "error", "Unknown unit",
+         "A row names a responsible or supporting unit that 'units' does not declare, or "
+         "names the same unit as both.",
+         "Declare the unit under 'units', or correct its id.", "单位未定义"),
+    Code("BC809", "error", "Unknown contact cadence",
+         "A row names a cadence that the contacts section does not declare (or the ruleset "
+         "has no contacts section), or asks for one route per line without lines.",
+         "Declare the cadence under 'contacts: cadences:', or correct its id.",
+         "联系频次未定义"),
 )

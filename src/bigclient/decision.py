@@ -40,7 +40,7 @@ class Decision:
     """What the ruleset decided for one client, and everything needed to explain it."""
 
     __slots__ = ("_env", "_indicators", "_notes", "_ruleset", "computed_tier", "criteria",
-                 "flags", "identity", "override", "qualified", "route", "score", "tier")
+                 "flags", "identity", "override", "qualified", "routes", "score", "tier")
 
     def __init__(self, plan: Plan, env: dict[str, Any], verdict: Verdict) -> None:
         self._ruleset = plan
@@ -51,7 +51,7 @@ class Decision:
         self.computed_tier = verdict.computed
         self.tier = verdict.tier
         self.flags = tuple(verdict.flags)
-        self.route: Any = None
+        self.routes: tuple[Any, ...] = verdict.routes
         self.override = verdict.override
         self._indicators = verdict.indicators
         self._notes = tuple(verdict.notes)
@@ -61,6 +61,13 @@ class Decision:
     def tier_label(self) -> Label | None:
         """The final tier's label (zh/en) as policy staff name it; None without a tier."""
         return self._ruleset.tier_labels.get(self.tier) if self.tier is not None else None
+
+    @property
+    def route(self) -> Any:
+        """The responsible unit's route (a ``Route``), or None: not a big client, no routing
+        table, or no row matched (then the flag ``unrouted`` says so). With hit policy
+        'collect' or a per-line row there may be several: see ``routes``."""
+        return self.routes[0] if self.routes else None
 
     @property
     def ruleset(self) -> str:
@@ -103,7 +110,8 @@ class Decision:
             "computed_tier": self.computed_tier,
             "tier": self.tier,
             "flags": list(self.flags),
-            "route": self.route,
+            "route": self.route.to_dict() if self.route is not None else None,
+            "routes": [r.to_dict() for r in self.routes],
             "override": self.override.to_dict() if self.override else None,
             "indicators": {r.id: {"value": None if r.value is None else format_amount(r.value),
                                   "score": format_amount(r.score),

@@ -89,8 +89,10 @@ class Ruleset:
                     )
                 )
         labels = {name: f.label for part in (spec.inputs, spec.context) for name, f in part.items()}
+        value_labels = {name: f.values for part in (spec.inputs, spec.context)
+                        for name, f in part.items() if f.values}
         ctx = CompileContext(src=src, names=names, lines=lines, line_labels=spec.lines,
-                             name_labels=labels,
+                             name_labels=labels, value_labels=value_labels,
                              score_step=spec.rounding.score, money_step=spec.rounding.money,
                              rounding_mode=spec.rounding.mode, problems=problems)
         compiled: dict[str, CompiledSection | None] = {}
@@ -104,8 +106,12 @@ class Ruleset:
             raise RulesetError(problems)
         self._compiled = compiled
         self._steps = [c.decide for s in sorted(SECTIONS, key=lambda s: s.stage)
-                       if (c := compiled[s.key]) is not None]
+                       if (c := compiled[s.key]) is not None
+                       and type(c).decide is not CompiledSection.decide]
         self._settlers = [c for c in compiled.values() if c is not None]
+        self._concluders = [c.conclude for s in sorted(SECTIONS, key=lambda s: s.stage)
+                            if (c := compiled[s.key]) is not None
+                            and type(c).conclude is not CompiledSection.conclude]
         self.explainers = tuple(c for s in sorted(SECTIONS, key=lambda s: s.explain_rank)
                                 if (c := compiled[s.key]) is not None)
         self._inputs = RecordReader(spec.inputs, lines, identity=spec.identity)
@@ -244,6 +250,8 @@ class Ruleset:
         if override is not None and not any(c.settle(verdict, override, on)
                                             for c in self._settlers):
             raise InputError("override", override, _("this ruleset has no tiers to override"))
+        for conclude in self._concluders:
+            conclude(env, verdict)
         decision = Decision(self, env, verdict)
         if self._inputs.identity:
             decision.identity = self._inputs.identity_of(record, row)

@@ -176,13 +176,14 @@ EXPLAIN_WORDS = {
            "computed": "computed tier", "final": "final tier", "flags": "Flags",
            "override": "Override", "refused": "refused", "applied": "applied",
            "below": "in no band", "weight": "weight", "band": "band", "none": "none",
-           "values": "values used", "disabled": "not scored"},
+           "values": "values used", "disabled": "not scored",
+           "route": "Responsible unit"},
     "zh": {"qualified": "是大客户", "not_qualified": "不是大客户", "yes": "是", "no": "否",
            "any": "满足任一条件即可", "all": "须满足全部条件", "score": "得分", "tier": "级别",
            "computed": "计算级别", "final": "最终级别", "flags": "提示", "override": "特批",
            "refused": "未采纳", "applied": "已采纳", "below": "不在任何档次",
            "weight": "权重", "band": "档次", "none": "无", "values": "所用数值",
-           "disabled": "暂不计分"},
+           "disabled": "暂不计分", "route": "责任单位"},
 }
 
 

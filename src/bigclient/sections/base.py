@@ -34,6 +34,7 @@ class CompileContext:
     lines: tuple[str, ...]
     line_labels: Mapping[str, Label]
     name_labels: dict[str, Label]  # inputs, context and derived values, for explanations
+    value_labels: Mapping[str, Mapping[str, Label]]  # enum inputs: value → label
     score_step: Decimal
     money_step: Decimal
     rounding_mode: str
@@ -54,6 +55,7 @@ class Verdict:
     tier: str | None = None
     flags: list[str] = field(default_factory=list)
     override: Any = None
+    routes: tuple[Any, ...] = ()  # who is responsible (routing, after the tier is final)
     notes: list[tuple[str, ...]] = field(default_factory=list)  # (what, flag, …) for explain
 
 
@@ -67,6 +69,9 @@ class Decided(Protocol):
     tier: str | None
     flags: tuple[str, ...]
     override: Any
+
+    @property
+    def routes(self) -> tuple[Any, ...]: ...
 
     @property
     def values(self) -> Mapping[str, Any]: ...
@@ -83,6 +88,9 @@ class CompiledSection:
 
     def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
         """Add this section's part of the decision (in stage order)."""
+
+    def conclude(self, env: dict[str, Any], verdict: Verdict) -> None:
+        """Add what depends on the final tier (after any override): runs after ``settle``."""
 
     def settle(self, verdict: Verdict, request: Mapping[str, Any],
                on: dt.date | None) -> bool:

@@ -70,6 +70,9 @@ class CompiledFlags(CompiledSection):
             fl = specs.get(f)
             if fl is None and f == "override_refused":
                 text = "特批未采纳" if zh else "the override was refused"
+            elif fl is None and f == "unrouted":
+                text = "路由表没有适用的行，未确定责任单位" if zh else \
+                    "no routing row matches: no responsible unit"
             else:
                 text = fl.label(lang) + (f" [{fl.rule}]" if fl.rule else "") if fl else f
             out.append(f"  ! {text}" if zh else f"  ! {f} — {text}")

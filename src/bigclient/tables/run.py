@@ -16,6 +16,13 @@ from bigclient.tables.read import Source, planned_rows
 from bigclient.tables.write import Output, interruptible
 
 DECISION_COLUMNS = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "error")
+ROUTE_COLUMNS = ("unit", "support")
+
+
+def route_cells(d: Any) -> dict[str, str]:
+    """The responsible and supporting units; a per-line route is written unit[line]."""
+    return {"unit": ";".join(r.unit + (f"[{r.line}]" if r.line else "") for r in d.routes),
+            "support": ";".join(r.support or "" for r in d.routes if r.support)}
 
 
 def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[str, Any], *,
@@ -27,7 +34,9 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
     """
     err = err if err is not None else sys.stderr
     cols = known_columns(ruleset, (*declared_identity(ruleset), *keep))
-    columns = ("row", *cols.kept, *DECISION_COLUMNS)
+    routed = ruleset.section("routing") is not None
+    columns = ("row", *cols.kept, *DECISION_COLUMNS[:-1],
+               *(ROUTE_COLUMNS if routed else ()), DECISION_COLUMNS[-1])
     tiers: Counter[str | None] = Counter()
     bad = total = 0
     with Source(in_path, encoding, sheet) as source:
@@ -56,7 +65,8 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
                 tiers[d.tier if d.qualified else None] += 1
                 out.write({**base, "qualified": d.qualified, "criteria": ";".join(d.criteria),
                            "score": d.score, "computed_tier": d.computed_tier,
-                           "tier": d.tier, "flags": ";".join(d.flags)},
+                           "tier": d.tier, "flags": ";".join(d.flags),
+                           **(route_cells(d) if routed else {})},
                           {"row": row.n, **row.kept, **d.to_dict()})
             progress.done()
     summary = summary_table(ruleset, tiers, bad)

@@ -21,7 +21,7 @@ from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
 
-EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route",
+EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route", "routes",
               "error")
 _RANGE = re.compile(r"^\s*(>=|<=|==|>|<|=)?\s*(\d+\.\d+\.\d+)\s*$")
 
@@ -76,6 +76,17 @@ def version_matches(spec: str | None, version: str) -> bool:
     return True
 
 
+def _route(want: Any, route: Any) -> Any:
+    """A route as a case sees it: just the unit (``route: city_center``) or the keys the
+    case names (``route: {unit: …, support: …}``)."""
+    if route is None or not hasattr(route, "to_dict"):
+        return route
+    full = route.to_dict()
+    if isinstance(want, dict):
+        return {k: full.get(k) for k in want}
+    return full["unit"]
+
+
 def _normal(key: str, value: Any) -> Any:
     if key in ("criteria", "flags"):
         return sorted(value or [])
@@ -116,10 +127,16 @@ def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], 
         result.mismatches.append(("error", expect["error"], None))
     actual = {"qualified": decision.qualified, "criteria": list(decision.criteria),
               "score": decision.score, "computed_tier": decision.computed_tier,
-              "tier": decision.tier, "flags": list(decision.flags), "route": decision.route}
+              "tier": decision.tier, "flags": list(decision.flags), "route": decision.route,
+              "routes": list(decision.routes)}
     for key, want in expect.items():
         if key == "error":
             continue
+        if key == "route":
+            actual[key] = _route(want, actual[key])
+        elif key == "routes" and isinstance(want, list):
+            actual[key] = [_route(w, r) for w, r in zip(want, actual[key], strict=False)] + \
+                [_route(None, r) for r in actual[key][len(want):]]
         if _normal(key, want) != _normal(key, actual[key]):
             result.passed = False
             result.mismatches.append((key, want, _show(actual[key])))
