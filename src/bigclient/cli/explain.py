@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from bigclient.cli.common import add_context_options, add_on_option, load_context, load_for_cli
+from bigclient.decision import Decision
 from bigclient.errors import UsageError
+from bigclient.ruleset import Ruleset
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
+def decide_one(args: argparse.Namespace) -> tuple[Ruleset, Decision]:
+    """The decision for the one client of a JSON file (which may carry its own context
+    and an override), as ``explain`` and ``route`` show it."""
     rs = load_for_cli(args.ruleset, args.on)
     path = Path(args.client)
     try:
@@ -22,8 +26,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     context = load_context(args, None)
     if isinstance(client, dict) and isinstance(client.get("context"), dict):
         context = {**client.pop("context"), **context}
-    d = rs.evaluate(client, context=context, override=override)
-    print(d.explain(args.lang))
+    return rs, rs.evaluate(client, context=context, override=override)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    print(decide_one(args)[1].explain(args.lang))
     return 0
 
 

@@ -173,6 +173,10 @@ class _Differ:
                                    frame.key, o)
                     self.walk(o, n, (*path, j), inner)
             return
+        if len(old) == len(new) and all(isinstance(v, Mapping) for v in [*old, *new]):
+            for i, (o, n) in enumerate(zip(old, new, strict=True)):  # rows without ids:
+                self.walk(o, n, (*path, i), frame)  # compared position by position
+            return
         if all(not isinstance(v, Mapping | list) for v in [*old, *new]) and \
                 sorted(map(str, old)) == sorted(map(str, new)):
             return  # the same set in another order (approved_by: [a, b] vs [b, a])

@@ -168,7 +168,8 @@ class CompiledRouting(CompiledSection):
             parts = [_range_words(r, lang) for r in cell.ranges]
             shown = ("或" if zh else " or ").join(parts)
         else:
-            vals = sorted(cell.values or (), key=str)
+            order = {v: i for i, v in enumerate(col.domain)}
+            vals = sorted(cell.values or (), key=lambda v: (order.get(v, len(order)), str(v)))
             shown = ("或" if zh else " or ").join(
                 ("无" if zh else "none") if v == NONE else col.show(v, lang) for v in vals)
         if cell.negate:

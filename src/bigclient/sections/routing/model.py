@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, RULE_FIELD, Label, Model, Slug
+from bigclient.language.common import NOTE_FIELD, RULE_FIELD, Label, Model, Slug
 
 HitPolicy = Literal["first", "unique", "priority", "collect"]
 Managers = Literal["single", "ab"]
@@ -77,7 +77,7 @@ class Routing(Model):
         description="the input columns: tier, flags, lines, or declared input, context "
         "or derived names")
     rows: list[Row] = Field(min_length=1, description="the rules, in order")
-    label: Label | None = LABEL_FIELD
+    label: Label | None = Field(None, description="the table's name, as staff know it")
     rule: str | None = RULE_FIELD
     note: str | None = NOTE_FIELD
 
