@@ -38,6 +38,8 @@ from bigclient.sections.contacts.rows import (
     read_contacts,
 )
 
+NO_OCCASIONS = Occasions()
+
 __all__ = ["DueItem", "DueReport", "NeverContacted", "OccasionToday", "due_contacts",
            "due_report"]
 
@@ -130,7 +132,7 @@ class DueReport:
 
 
 def due_report(clients: Iterable[Client], contacts: Iterable[Contact], today: dt.date, *,
-               cadences: Mapping[str, Cadence], occasions: Occasions = Occasions(),
+               cadences: Mapping[str, Cadence], occasions: Occasions = NO_OCCASIONS,
                due_soon: Every | None = None,
                roles: Mapping[str, Label] | None = None) -> DueReport:
     """The report for records already read (see :func:`due_contacts`)."""
@@ -198,7 +200,7 @@ def _occasions(client: Client, today: dt.date, occasions: Occasions) -> list[Occ
 
 def due_contacts(clients: Iterable[Mapping[str, Any]], contacts: Iterable[Mapping[str, Any]],
                  today: dt.date, *, cadences: Mapping[str, Cadence],
-                 occasions: Occasions = Occasions(), due_soon: Every | None = None,
+                 occasions: Occasions = NO_OCCASIONS, due_soon: Every | None = None,
                  roles: Mapping[str, Label] | Collection[str] | None = None,
                  kinds: Collection[str] | None = None,
                  tables: tuple[str, str] = ("clients", "contacts")) -> DueReport:

@@ -128,8 +128,7 @@ class _Row:
                                       "if the day is not known").format(text=text))
             else:
                 self.problem(field, _("'{value}' is not a date; write it as YYYY-MM-DD, e.g. "
-                                      "2024-05-01").format(value=shown(value) if not text
-                                                            else text))
+                                      "2024-05-01").format(value=text or shown(value)))
             return None
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
