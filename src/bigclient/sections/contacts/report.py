@@ -11,7 +11,8 @@ def _who(report: DueReport, item: DueItem | NeverContacted, lang: str) -> str:
     role = report.role(item.role, lang)
     kind = f" [{item.kind}]" if item.kind else ""
     rule = f" [{item.rule}]" if item.rule else ""
-    return f"{client} — {role}{kind}, {item.every.say(lang)}{rule}"
+    comma = "，" if lang == "zh" else ", "
+    return f"{client} — {role}{kind}{comma}{item.every.say(lang)}{rule}"
 
 
 def _last(item: DueItem) -> str:
