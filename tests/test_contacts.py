@@ -182,6 +182,12 @@ def test_d10_diff_says_cadence_changes_in_policy_words() -> None:
     assert c.en == "Cadence standard: client_manager every 1 month → every 2 weeks"
     assert c.zh == "联系频次 standard：client_manager 每月 → 每2周"
     assert diff_rulesets(RS, ruleset("每月")) == []  # the same period, written in Chinese
+    wider = ruleset(contacts=CONTACTS.replace("CM_EVERY", "1 month").replace(
+        "due_soon: 7 days", "due_soon: 1 month"))
+    [c] = diff_rulesets(RS, wider)
+    assert (c.en, c.zh) == ("Due-soon window: 7 days → 1 month", "即将到期提示期：7天 → 1个月")
+    [c] = diff_rulesets(bigclient.load_text(HEADER), RS)
+    assert (c.en, c.zh) == ("Contact cadence section added", "新增客户联系频次规定")
 
 
 # -- due_contacts ------------------------------------------------------------------

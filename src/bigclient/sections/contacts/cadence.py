@@ -32,8 +32,8 @@ _ZH_UNITS: dict[str, tuple[int, Period]] = {
     "天": (1, "day"), "日": (1, "day"), "周": (1, "week"), "个星期": (1, "week"),
     "个月": (1, "month"), "月": (1, "month"), "个季度": (3, "month"), "季度": (3, "month"),
     "年": (12, "month")}
-PERIOD_PATTERN = (r"^\s*(\d{1,4}\s*(days?|weeks?|months?|years?|天|日|周|个星期|个月|月|个季度|"
-                  r"季度|年)|每(天|日|周|星期|月|个月|季|季度|半年|年)|半年|每\d{1,4}\s*(天|日|周|"
+PERIOD_PATTERN = (r"^\s*([0-9]{1,4}\s*(days?|weeks?|months?|years?|天|日|周|个星期|个月|月|个季度|"
+                  r"季度|年)|每(天|日|周|星期|月|个月|季|季度|半年|年)|半年|每[0-9]{1,4}\s*(天|日|周|"
                   r"个星期|个月|月|个季度|季度|年))\s*$")
 """The JSON Schema pattern of a period (what ``parse_every`` accepts)."""
 
@@ -60,6 +60,12 @@ class Every:
         if self.unit == "week":
             return "每周" if self.count == 1 else f"每{self.count}周"
         return "每天" if self.count == 1 else f"每{self.count}天"
+
+    def span(self, lang: str) -> str:
+        """A length of time, not a frequency: '7 days', '7天', '1个月'."""
+        if lang != "zh":
+            return str(self)
+        return f"{self.count}" + {"day": "天", "week": "周", "month": "个月"}[self.unit]
 
     def say(self, lang: str) -> str:
         return self.zh() if lang == "zh" else f"every {self}"

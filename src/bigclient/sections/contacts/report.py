@@ -48,7 +48,7 @@ def render_text(report: DueReport, lang: str) -> str:
     window = report.due_soon_window
     if window is not None and window.count:
         out.append(_("Due within {window} ({n}):").format(
-            window=window.zh().removeprefix("每") if lang == "zh" else str(window),
+            window=window.span(lang),
             n=len(report.due_soon)))
     else:
         out.append(_("Due today ({n}):").format(n=len(report.due_soon)))

@@ -30,6 +30,16 @@ def _period(text: Any, lang: str) -> str:
     return every.say(lang)
 
 
+def _window(text: Any, lang: str) -> str:
+    """A window, not a frequency: '7 days' / '7天' (absent: due today only)."""
+    if text is MISSING or text is None:
+        return "仅当天" if lang == "zh" else "today only"
+    try:
+        return parse_every(text, zero=True).span(lang)
+    except PeriodError:
+        return str(text)
+
+
 def _named(ident: str, value: Any, lang: str) -> str:
     label = value.get("label") if isinstance(value, Mapping) and not is_label(value) else value
     if is_label(label):
@@ -74,7 +84,7 @@ def _requirements(old: Any, new: Any, lang: str) -> str:
 
 def describe(path: YamlPath, old: Any, new: Any) -> Words:
     """Words for any change under ``contacts:``."""
-    added, removed = old is MISSING, new is MISSING
+    added, removed = old is MISSING or old is None, new is MISSING or new is None
     verb_en = "added" if added else "removed" if removed else "changed"
     verb_zh = "新增" if added else "删除" if removed else "修改"
     rest = path[1:]
@@ -120,7 +130,7 @@ def describe(path: YamlPath, old: Any, new: Any) -> Words:
         return KIND, f"{en_n} {en_f}: {arrow(old, new, 'en')}", \
             f"{zh_n} {zh_f}：{arrow(old, new, 'zh')}"
     if head == "due_soon":
-        return KIND, f"Due-soon window: {_period(old, 'en')} → {_period(new, 'en')}", \
-            f"即将到期提示期：{_period(old, 'zh')} → {_period(new, 'zh')}"
+        return KIND, f"Due-soon window: {_window(old, 'en')} → {_window(new, 'en')}", \
+            f"即将到期提示期：{_window(old, 'zh')} → {_window(new, 'zh')}"
     where = ".".join(str(p) for p in path)
     return KIND, f"{where}: {arrow(old, new, 'en')}", f"{where}：{arrow(old, new, 'zh')}"
