@@ -24,6 +24,7 @@ from bigclient.ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarte
 from bigclient.ledger.sqlite import SqliteLedger
 from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
+from bigclient.sections.contacts.due import DueReport, due_contacts
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 from bigclient.workflow.registry import Registry, RegistryError
 
@@ -34,6 +35,7 @@ __all__ = [
     "BigClientError",
     "ClientId",
     "Decision",
+    "DueReport",
     "EvaluationError",
     "ExhaustedError",
     "IdAllocator",
@@ -56,6 +58,7 @@ __all__ = [
     "UnknownHeadquarters",
     "UnknownRegion",
     "__version__",
+    "due_contacts",
     "load",
     "load_text",
     "parse_amount",

@@ -6,7 +6,7 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
-BC6xx versions of one ruleset side by side, BC7xx labels.
+BC6xx versions of one ruleset side by side, BC7xx labels, BC86x–BC87x contact cadence.
 """
 
 from __future__ import annotations
@@ -308,4 +308,36 @@ CODES: dict[str, Code] = _codes(
          "has no contacts section), or asks for one route per line without lines.",
          "Declare the cadence under 'contacts: cadences:', or correct its id.",
          "联系频次未定义"),
+    # -- BC86x-BC87x: contact cadence (D-20) -------------------------------------------------
+    Code("BC861", "error", "Unknown contact role",
+         "A cadence or an occasion names a role (by:) that is not declared under "
+         "contacts.roles, so nobody could be held to it.",
+         "Declare the role under contacts.roles, or correct its spelling.", "联系角色未定义"),
+    Code("BC862", "error", "Period not understood",
+         "A period (every:, due_soon:) is not a number with days, weeks, months or years, "
+         "nor one of 每月, 每季度, 每半年, 每年; or it is 0 or absurdly long.",
+         "Write it like '1 month', '3 months', '2 weeks', '10 days' or 每季度.",
+         "周期无法识别"),
+    Code("BC863", "error", "Unknown kind of contact",
+         "A requirement counts only contacts of a kind (kind:) that is not declared under "
+         "contacts.kinds, so no contact record could ever satisfy it.",
+         "Declare the kind under contacts.kinds, or correct its spelling.", "联系方式未定义"),
+    Code("BC864", "error", "Cadence requires no contact",
+         "A cadence lists no contacts: every client routed to it would never be due.",
+         "List at least one contact (by: and every:), or remove the cadence.",
+         "联系频次未列出任何联系要求"),
+    Code("BC865", "error", "Role twice in one cadence",
+         "A cadence has two requirements for the same role and kind of contact; it is unclear "
+         "which period applies.", "Keep one requirement per role and kind.",
+         "同一角色在联系频次中重复"),
+    Code("BC866", "error", "No cadences",
+         "The contacts section declares no cadence, so no client can be assigned one.",
+         "Declare at least one cadence under contacts.cadences.", "未定义联系频次"),
+    Code("BC870", "info", "Contact role not used",
+         "A role is declared under contacts.roles but no cadence or occasion uses it.",
+         "Use it in a cadence, or remove it.", "联系角色未被使用"),
+    Code("BC871", "warning", "Due-soon window as long as a period",
+         "The due-soon window is at least as long as a cadence's period, so those contacts "
+         "are listed as due soon the day after they are made.",
+         "Make due_soon shorter than the shortest period.", "即将到期提示期过长"),
 )

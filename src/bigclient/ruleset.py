@@ -30,6 +30,7 @@ from bigclient.language.validation import validate_spec
 from bigclient.records import BadRow, ErrorMode, as_mapping, decide_rows, guarded
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
+from bigclient.sections.contacts.due import DueReport
 from bigclient.sections.ids.scheme import IdScheme
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
@@ -256,6 +257,18 @@ class Ruleset:
         if self._inputs.identity:
             decision.identity = self._inputs.identity_of(record, row)
         return decision
+
+
+    def due_contacts(self, clients: Iterable[Mapping[str, Any]],
+                     contacts: Iterable[Mapping[str, Any]], today: dt.date) -> DueReport:
+        """Contacts due on ``today`` under this ruleset's ``contacts:`` (D-20); pure."""
+        section = self._compiled.get("contacts")
+        if section is None:
+            raise InputError("contacts", None, _("{id} {version} has no 'contacts:' "
+                                                 "section").format(id=self.id,
+                                                                   version=self.version))
+        report: DueReport = section.due(clients, contacts, today)  # type: ignore[attr-defined]
+        return report
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:

@@ -4,7 +4,7 @@ the docs generator all iterate over ``SECTIONS``."""
 
 from __future__ import annotations
 
-from bigclient.sections import derived, flags, ids, qualification, routing, scoring
+from bigclient.sections import contacts, derived, flags, ids, qualification, routing, scoring
 from bigclient.sections.base import Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -12,6 +12,7 @@ SECTIONS: tuple[Section, ...] = (
     qualification.SECTION,
     scoring.SECTION,
     flags.SECTION,
+    contacts.SECTION,
     routing.SECTION,
     ids.SECTION,
 )

@@ -120,6 +120,7 @@ class Section:
     explain_rank: int = 0  # order of the explanation's paragraphs
     elements: ClassVar[Mapping[YamlPath, Element]] = {}  # lists of named elements
     named_map: ClassVar[Element | None] = None  # the key is a map whose keys name elements
+    positional: ClassVar[frozenset[YamlPath]] = frozenset()  # lists diffed row by row
 
     def spec_field(self) -> tuple[Any, Any]:
         """(annotation, pydantic Field) of the key in the ruleset model."""

@@ -36,6 +36,8 @@ __all__ = ["MISSING", "Change", "diff_rulesets", "jsonable"]
 
 ELEMENTS: dict[YamlPath, Element] = {k: v for s in SECTIONS for k, v in s.elements.items()}
 """Lists of named elements, matched by id across versions (criteria, tiers, flags …)."""
+POSITIONAL: frozenset[YamlPath] = frozenset(p for s in SECTIONS for p in s.positional)
+"""Lists of rows without ids (a routing table's rows), compared position by position."""
 
 
 # -- changes --------------------------------------------------------------------------
@@ -173,7 +175,7 @@ class _Differ:
                                    frame.key, o)
                     self.walk(o, n, (*path, j), inner)
             return
-        if len(old) == len(new) and all(isinstance(v, Mapping) for v in [*old, *new]):
+        if shape in POSITIONAL and len(old) == len(new):
             for i, (o, n) in enumerate(zip(old, new, strict=True)):  # rows without ids:
                 self.walk(o, n, (*path, i), frame)  # compared position by position
             return

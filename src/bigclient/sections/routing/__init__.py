@@ -5,7 +5,7 @@ a declared hit policy."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -31,6 +31,7 @@ class RoutingSection(Section):
     key = "routing"
     stage = 5  # compiled after contacts (cadences) and flags; routes in ``conclude``
     explain_rank = 4
+    positional: ClassVar[frozenset[YamlPath]] = frozenset({("routing", "rows")})
 
     def spec_field(self) -> tuple[Any, Any]:
         return Routing | None, Field(
