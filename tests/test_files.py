@@ -295,8 +295,8 @@ def _many_bands(indicators: int = 3, bands: int = 300) -> str:
         for j in range(bands):
             to = f",to: {j + 1}00" if j < bands - 1 else ""
             out.append(f"      - {{from: {j}00{to},score: {j / 3 + i / 1000:.3f}}}\n")
-    tail = BASE[end:]  # without the routing table: the point is a small file of bands
-    tail = tail[:tail.index("\nrouting:")] + tail[tail.index("\nids:"):]
+    tail = BASE[end:]  # without contacts and routing: the point is a small file of bands
+    tail = tail[:tail.index("\ncontacts:")] + tail[tail.index("\nids:"):]
     return BASE[:start] + "".join(out) + tail
 
 

@@ -343,8 +343,8 @@ def test_explain_names_the_row_the_support_and_the_roles(yueyang: Ruleset) -> No
 def test_diff_words_a_changed_row() -> None:
     old = load_text(SHANTOU, "old.yaml")
     new_text = SHANTOU.replace(
-        "- {when: {tier: silver, scope: regional}, unit: county_center",
-        "- {when: {tier: silver, scope: regional}, unit: branch_office")
+        "- {when: {tier: silver, scope: regional}, cadence: standard, unit: county_center",
+        "- {when: {tier: silver, scope: regional}, cadence: standard, unit: branch_office")
     changes = diff_rulesets(old, load_text(new_text.replace("version: 1.0.0", "version: 1.0.1"),
                                            "new.yaml"))
     words = [c.en for c in changes]
