@@ -74,6 +74,23 @@ def share_score(s: Decimal) -> int:
     return 0
 
 
+# D-13 with the ruleset's gap readings; None: the specialty bureau of each line met.
+ROUTE = {("diamond", "comprehensive"): "province_center", ("diamond", "specialty"): "province_center",
+         ("diamond", "regional"): "city_center", ("gold", "comprehensive"): "city_center",
+         ("gold", "regional"): "county_center", ("silver", "comprehensive"): "county_center",
+         ("silver", "regional"): "county_center", ("gold", "specialty"): None,
+         ("silver", "specialty"): None}
+
+
+def route(tier: str, scope: str, lines_met: list[str]) -> tuple[str, ...]:
+    if tier == "general":
+        return ("branch_office",)
+    unit = ROUTE[tier, scope]
+    if unit is not None:
+        return (unit,)
+    return tuple(f"specialty_bureau[{ln}]" for ln in lines_met) or ("specialty_bureau",)
+
+
 BOOLS = {True: True, False: False, "true": True, "false": False, "": False, None: False}
 SCOPES = {"comprehensive", "regional", "specialty", None, ""}
 
@@ -87,10 +104,11 @@ def money(v: Any) -> Decimal:
     return d
 
 
-def hand_written(row: dict[str, Any], bureau: Decimal) -> tuple[bool, str | None, Decimal,
-                                                                  tuple[str, ...]]:
-    """D-1 … D-7 and the D-4 flag, with the input checks the ruleset declares (region is six
-    digits, scope is one of three, yes/no fields are yes/no, amounts are not negative)."""
+def hand_written(row: dict[str, Any], bureau: Decimal) -> tuple[
+        bool, str | None, Decimal, tuple[str, ...], tuple[str, ...]]:
+    """D-1 … D-7, the D-4 flag and the D-13 route, with the input checks the ruleset declares
+    (region is six digits, scope is one of three, yes/no fields are yes/no, amounts are not
+    negative)."""
     region = row["region"]
     if not (len(region) == 6 and region.isdigit()):
         raise ValueError("region")
@@ -117,10 +135,17 @@ def hand_written(row: dict[str, Any], bureau: Decimal) -> tuple[bool, str | None
     score = (D("0.6") * revenue_score(total_y) + D("0.4") * share_score(total_y / bureau)
              ).quantize(D("0.01"))
     if not qualified:
-        return False, None, score, flags
+        return False, None, score, flags, ()
     tier = ("diamond" if score >= 90 else "gold" if score >= 75 else "silver" if score >= 65
             else "general")
-    return True, tier, score, flags
+    scope = row.get("scope") or "comprehensive"
+    met: list[str] = []
+    if scope == "specialty" and tier in ("gold", "silver"):
+        met = [ln for ln, (ty, tm) in SPECIALTY.items()
+               if year.get(ln, ZERO) >= ty and month.get(ln, ZERO) >= tm]
+        if turnover_y >= 20_000 and turnover_m >= 2_000:
+            met.append("newspapers")
+    return True, tier, score, flags, route(tier, scope, met)
 
 
 # -- simpleeval, re-parsing per client ---------------------------------------------------
@@ -279,7 +304,8 @@ def main() -> int:
         args.repeat,
         lambda: [hand_written(r, BUREAU) for r in rows],
         # Streaming, as the CLI and a host service consume it: keep the answer, not the object.
-        lambda: [(d.qualified, d.tier, d.score, d.flags)
+        lambda: [(d.qualified, d.tier, d.score, d.flags,
+                  tuple(r.unit + (f"[{r.line}]" if r.line else "") for r in d.routes))
                  for d in rs.evaluate_many(rows, context=ctx)])
     if args.retain:  # keeping 100k Decision objects alive costs garbage-collector time
         (t_bc, _), = interleaved(args.repeat, lambda: list(rs.evaluate_many(rows, context=ctx)))

@@ -9,6 +9,8 @@ not one has no route. A big client no row matches gets no route and the flag
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,10 @@ from bigclient.language.words import EXPLAIN_WORDS
 from bigclient.sections.base import CompiledSection, Decided, Verdict
 from bigclient.sections.routing.model import Route, Routing, Row
 from bigclient.sections.routing.table import NONE, Cell, Column, describe_atom
+
+LOOKUP_LIMIT = 10_000
+"""Tables over finite columns with at most this many value combinations are decided by a
+look-up table built at load."""
 
 UNROUTED = "unrouted"
 """The flag of a big client that no routing row matches."""
@@ -50,6 +56,30 @@ class CompiledRouting(CompiledSection):
         self.units = spec.units
         self.unit_ids = frozenset(spec.units)
         self._priority = {u: i for i, u in enumerate(spec.units)}
+        self._fixed = {r.index: Route(unit=r.spec.unit, support=r.spec.support,
+                                      cadence=r.spec.cadence, managers=r.spec.managers,
+                                      row=r.number, rule=r.spec.rule or spec.rule)
+                       for r in rows if not r.spec.per_line}
+        self._lookup = self._build_lookup()
+        self._tier_at = next((i for i, c in enumerate(columns) if c.name == "tier"), None)
+        self._names = [c.name for c in columns]
+
+    def _build_lookup(self) -> dict[tuple[Any, ...], list[CompiledRow] | EvaluationError] | None:
+        """For tables over finite columns only (tiers, enums, yes/no): every combination of
+        values decided once at load, so evaluation is one dictionary look-up."""
+        if any(c.kind not in ("enum", "bool") or c.name in ("flags", "lines")
+               for c in self.columns):
+            return None
+        domains = [c.domain if c.kind == "enum" else (True, False) for c in self.columns]
+        if math.prod(len(d) for d in domains) > LOOKUP_LIMIT:
+            return None
+        out: dict[tuple[Any, ...], list[CompiledRow] | EvaluationError] = {}
+        for combo in itertools.product(*domains):
+            try:
+                out[combo] = self.choose(self.matching(combo))
+            except EvaluationError as exc:
+                out[combo] = exc
+        return out
 
     # -- evaluation -----------------------------------------------------------------
     def met_lines(self, criteria: Sequence[str]) -> frozenset[str]:
@@ -89,10 +119,24 @@ class CompiledRouting(CompiledSection):
     def conclude(self, env: dict[str, Any], verdict: Verdict) -> None:
         if not verdict.qualified or verdict.tier is None:
             return
-        values = self.values(env, verdict.tier, verdict.flags, verdict.criteria)
+        chosen: list[CompiledRow] | EvaluationError | None = None
+        if self._lookup is not None:
+            key = [env.get(n) for n in self._names]
+            if self._tier_at is not None:
+                key[self._tier_at] = verdict.tier
+            chosen = self._lookup.get(tuple(key))
+        if chosen is None:
+            values = self.values(env, verdict.tier, verdict.flags, verdict.criteria)
+            chosen = self.choose(self.matching(values))
+        elif isinstance(chosen, EvaluationError):
+            raise chosen
         routes: list[Route] = []
-        for row in self.choose(self.matching(values)):
-            routes.extend(self._routes(row, verdict.criteria))
+        for row in chosen:
+            fixed = self._fixed.get(row.index)
+            if fixed is not None:
+                routes.append(fixed)
+            else:
+                routes.extend(self._routes(row, verdict.criteria))
         verdict.routes = tuple(routes)
         if not routes:
             verdict.flags.append(UNROUTED)
