@@ -75,7 +75,8 @@ def share_score(s: Decimal) -> int:
 
 
 # D-13 with the ruleset's gap readings; None: the specialty bureau of each line met.
-ROUTE = {("diamond", "comprehensive"): "province_center", ("diamond", "specialty"): "province_center",
+ROUTE = {("diamond", "comprehensive"): "province_center",
+         ("diamond", "specialty"): "province_center",
          ("diamond", "regional"): "city_center", ("gold", "comprehensive"): "city_center",
          ("gold", "regional"): "county_center", ("silver", "comprehensive"): "county_center",
          ("silver", "regional"): "county_center", ("gold", "specialty"): None,
@@ -160,8 +161,8 @@ def simpleeval_runner(rs: bigclient.Ruleset) -> Callable[[dict[str, Any]], str |
                 for c in rs.section("qualification").criteria if c.expr is not None]
     table = next(c for c in rs.section("qualification").criteria if c.expr is None)
     assert rs.section("scoring") is not None
-    indicators = [(i, i.expr.reference_text, i.expr.constants) for i in rs.section("scoring").enabled
-                  if i.expr is not None]
+    indicators = [(i, i.expr.reference_text, i.expr.constants)
+                  for i in rs.section("scoring").enabled if i.expr is not None]
     ctx = rs.read_context({"bureau_revenue": BUREAU})
     functions = reference_functions()
 

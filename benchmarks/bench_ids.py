@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 from bigclient.ledger import IdAllocator, SqliteLedger
+from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 
 REGIONS = ("440507", "440511", "440513")
 
