@@ -4,7 +4,7 @@ the docs generator all iterate over ``SECTIONS``."""
 
 from __future__ import annotations
 
-from bigclient.sections import derived, flags, ids, qualification, scoring
+from bigclient.sections import derived, flags, ids, ownership, qualification, scoring
 from bigclient.sections.base import Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -12,5 +12,6 @@ SECTIONS: tuple[Section, ...] = (
     qualification.SECTION,
     scoring.SECTION,
     flags.SECTION,
+    ownership.SECTION,
     ids.SECTION,
 )
