@@ -194,7 +194,9 @@ class OwnershipSection(Section):
                        lines: Mapping[str, Any]) -> Words | None:
         if path[:1] != ("ownership",) or (len(path) > 2 and path[1] == "permission_levels"):
             return None
-        field = str(path[1]) if len(path) > 1 else ""
+        if len(path) == 1:
+            return _whole(old, new)
+        field = str(path[1])
         en, zh = _FIELD_WORDS.get(field, (field or "ownership", field or "客户归属"))
         if field == "escalation" and len(path) > 2:
             unit = str(path[2])
@@ -210,6 +212,34 @@ class OwnershipSection(Section):
                 f"{arrow(old, new, 'en')}", \
                 f"权限级别 {frame.key}（{zh_name}）依据：{arrow(old, new, 'zh')}"
         return None
+
+
+def _summary(part: Any, lang: str) -> str:
+    """The whole section in one line (when it is added or removed)."""
+    if not isinstance(part, Mapping):
+        return str(part)
+    zh = lang == "zh"
+    esc = ", ".join(f"{a} → {b}" for a, b in dict(part.get("escalation") or {}).items())
+    levels = " < ".join(str(lv.get("id")) if isinstance(lv, Mapping) else str(lv)
+                        for lv in part.get("permission_levels") or ())
+    none = "无" if zh else "(none)"
+    bits = (("报备范围", "claims per", part.get("per", "line")),
+            ("保护期", "protection", part.get("protection", "none")),
+            ("到期失效", "lapse", part.get("lapse", "never")),
+            ("上报裁决", "escalation", esc or none),
+            ("权限级别", "permission levels", levels or none))
+    return ("；" if zh else "; ").join(f"{z}：{v}" if zh else f"{e}: {v}" for z, e, v in bits)
+
+
+def _whole(old: Any, new: Any) -> Words:
+    if old is None or not isinstance(old, Mapping):
+        return "ownership", f"Ownership rules added ({_summary(new, 'en')})", \
+            f"新增客户归属规则（{_summary(new, 'zh')}）"
+    if new is None or not isinstance(new, Mapping):
+        return "ownership", f"Ownership rules removed (were: {_summary(old, 'en')})", \
+            f"删除客户归属规则（原为：{_summary(old, 'zh')}）"
+    return "ownership", f"Ownership: {_summary(old, 'en')} → {_summary(new, 'en')}", \
+        f"客户归属：{_summary(old, 'zh')} → {_summary(new, 'zh')}"
 
 
 _FIELD_WORDS = {
