@@ -132,7 +132,7 @@ def test_only_the_owner_signs(store: ClaimStore) -> None:
     with pytest.raises(StoreError, match="nobody has registered client C1"):
         store.sign("C1", "savings", "u1", at())
     store.put_claim(req("a", "u1"))
-    with pytest.raises(StoreError, match="belongs to unit u1.*not to u2"):
+    with pytest.raises(StoreError, match=r"belongs to unit u1.*not to u2"):
         store.sign("C1", "savings", "u2", at())
     assert not store.claims()[0].signed
 

@@ -198,12 +198,12 @@ def test_signing_through_the_register(reg: ClaimRegister) -> None:
 
 
 def test_lines_are_the_rulesets(reg: ClaimRegister, ledger: SqliteLedger) -> None:
-    with pytest.raises(InputError, match="not a business line.*savings, billing"):
+    with pytest.raises(InputError, match=r"not a business line.*savings, billing"):
         reg.claim("C1", "postage", "county_center", at(), key="a", by="li")
     with pytest.raises(InputError, match="not a business line"):
         reg.claim("C1", "*", "county_center", at(), key="a", by="li")
     whole = bigclient.load(SHANTOU).claims(ledger)
-    with pytest.raises(InputError, match="registers whole clients.*'\\*'"):
+    with pytest.raises(InputError, match=r"registers whole clients.*'\*'"):
         whole.claim("C1", "savings", "county_center", at(), key="a", by="li")
     assert ledger.claims() == []
 
@@ -245,7 +245,7 @@ def test_applications(reg: ClaimRegister) -> None:
     app = reg.apply("C1", "savings", "specialty_bureau", at(5), key="p", by="w",
                     note="代发工资")
     assert (app.owner, app.unit, app.note) == ("county_center", "specialty_bureau", "代发工资")
-    with pytest.raises(InputError, match="owns client C1.*already"):
+    with pytest.raises(InputError, match=r"owns client C1.*already"):
         reg.apply("C1", "savings", "county_center", at(5), key="q", by="li")
     assert reg.applications(client_key="C1") == [app]
 
@@ -274,7 +274,7 @@ def test_reassignment_needs_a_level_above_both(reg: ClaimRegister) -> None:
 
 
 def test_reassignment_refuses_unknown_or_missing_levels(reg: ClaimRegister) -> None:
-    with pytest.raises(InputError, match="by_level.*not a permission level.*outlet_manager"):
+    with pytest.raises(InputError, match=r"by_level.*not a permission level.*outlet_manager"):
         reg.reassign("li", "chen", by="x", by_level="king", from_level="office",
                      to_level="office", at=at())
     with pytest.raises(InputError, match="permission level of manager chen is not given"):
