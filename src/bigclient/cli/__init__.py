@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bigclient.cli import (
     argparse_words,
+    claims,
     diff,
     evaluate,
     explain,
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "explain."))
     version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for verb in (validate, test, evaluate, explain, id, diff, schema):
+    for verb in (validate, test, evaluate, explain, id, claims, diff, schema):
         verb.add_command(sub)
     version.add_commands(sub)
     add_lang_option(parser)  # on the main parser and on every subcommand
