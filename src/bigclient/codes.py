@@ -6,7 +6,7 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
-BC6xx versions of one ruleset side by side, BC7xx labels.
+BC6xx versions of one ruleset side by side, BC7xx labels, BC83x-BC84x ownership.
 """
 
 from __future__ import annotations
