@@ -7,6 +7,7 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
 BC6xx versions of one ruleset side by side, BC7xx labels, BC86x–BC87x contact cadence.
+BC6xx versions of one ruleset side by side, BC7xx labels, BC83x-BC84x ownership.
 """
 
 from __future__ import annotations
@@ -340,4 +341,38 @@ CODES: dict[str, Code] = _codes(
          "The due-soon window is at least as long as a cadence's period, so those contacts "
          "are listed as due soon the day after they are made.",
          "Make due_soon shorter than the shortest period.", "即将到期提示期过长"),
+    # -- BC831-BC849: ownership (registration, escalation, permission levels) ----------------
+    Code("BC831", "error", "Escalation names an unknown unit",
+         "The ownership section's escalation names a unit (or a centre) that the routing "
+         "section does not declare, so a dispute could be sent to nobody (D-17).",
+         "Spell the unit as routing declares it, or declare the unit there.",
+         "上报裁决中的单位未声明"),
+    Code("BC832", "error", "Unit escalates to itself",
+         "A disputed registration goes to the next-higher big-client centre for a ruling "
+         "(上报上一级大客户中心裁决, D-17); a unit that escalates to itself would rule on its "
+         "own dispute.",
+         "Name the centre above the unit, or remove the line for the top centre.",
+         "单位上报给自身"),
+    Code("BC833", "error", "Escalation goes round in a circle",
+         "Following the escalation from one unit to the next comes back to where it started, "
+         "so a dispute never reaches a centre that rules it (D-17).",
+         "Make the chain end at a top centre (for example the provincial centre) that "
+         "escalates to no one.", "上报裁决形成循环"),
+    Code("BC834", "error", "Lapse without a protection period",
+         "'lapse: unsigned' says an unsigned registration lapses when its protection ends, "
+         "but protection is 'none', so it would never end.",
+         "Give 'protection' a period such as '90 days', or remove 'lapse'.",
+         "未设保护期却设置到期失效"),
+    Code("BC835", "info", "Protection period without lapse",
+         "A protection period is declared but 'lapse' is not 'unsigned': registrations never "
+         "lapse, so the period is only shown to staff and changes no owner. The seeds name "
+         "time-limited protection (营销权限期保护) but do not say what happens when it ends.",
+         "Add 'lapse: unsigned' if an unsigned registration should lapse when protection "
+         "ends; otherwise this note can be ignored.", "保护期不影响归属"),
+    Code("BC836", "warning", "Fewer than two permission levels",
+         "A change of a client's manager needs approval from a higher permission level "
+         "(D-19). With fewer than two levels nobody is above a client manager, so no "
+         "reassignment can be approved.",
+         "List the permission levels lowest first, e.g. outlet_manager, office, sub_bureau, "
+         "enterprise.", "权限级别少于两级"),
 )

@@ -35,6 +35,10 @@ from bigclient.sections.ids.scheme import IdScheme
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
+if typing.TYPE_CHECKING:
+    from bigclient.ledger.claims import ClaimStore
+    from bigclient.ledger.register import ClaimRegister
+
 __all__ = ["Ruleset", "from_located", "load", "load_text", "version_files", "version_key"]
 
 
@@ -164,6 +168,12 @@ class Ruleset:
     def section(self, key: str) -> Any:
         """The compiled form of one section (None when the file leaves it out)."""
         return self._compiled.get(key)
+
+    def claims(self, store: ClaimStore) -> ClaimRegister:
+        """A :class:`bigclient.ledger.register.ClaimRegister` of this ruleset's ownership
+        rules over ``store`` (a ClaimStore, e.g. SqliteLedger)."""
+        from bigclient.ledger.register import register_for
+        return register_for(self.id, self._compiled.get("ownership"), store)
 
     @property
     def derived(self) -> list[tuple[str, Any]]:

@@ -1,4 +1,5 @@
-"""Ledgers: the stores for what must persist. Today, big-client ID allocation (D-11, D-12).
+"""Ledgers: the stores for what must persist: big-client ID allocation (D-11, D-12) and
+ownership claims (D-16, D-17, D-19: :class:`ClaimStore`, :class:`ClaimRegister`).
 
 A ledger hands out each ID once, ever, however many services allocate at once (D-12):
 a per-region sequence counter, a per-headquarters branch counter and a record of every
@@ -25,12 +26,30 @@ from bigclient.ledger.base import (
     StaleLedger,
     UnknownHeadquarters,
 )
+from bigclient.ledger.claims import (
+    Application,
+    Claim,
+    ClaimOutcome,
+    ClaimRequest,
+    ClaimStore,
+    Escalation,
+    NotOwner,
+    Reassignment,
+)
 from bigclient.ledger.importing import ImportRefused, ImportResult, import_csv
+from bigclient.ledger.register import ClaimRegister, NotPermitted, Orphan
 from bigclient.ledger.sqlite import SqliteLedger
 
 __all__ = [
     "Allocation",
+    "Application",
     "BackupFile",
+    "Claim",
+    "ClaimOutcome",
+    "ClaimRegister",
+    "ClaimRequest",
+    "ClaimStore",
+    "Escalation",
     "ExhaustedError",
     "IdAllocator",
     "ImportRefused",
@@ -40,6 +59,10 @@ __all__ = [
     "LedgerInfo",
     "LedgerMismatch",
     "NoLedger",
+    "NotOwner",
+    "NotPermitted",
+    "Orphan",
+    "Reassignment",
     "SqliteLedger",
     "StaleLedger",
     "StoreError",

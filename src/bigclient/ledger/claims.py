@@ -18,10 +18,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from bigclient.errors import StoreError
+
 ClaimStatus = Literal["owner", "lost", "lapsed", "moved"]
 """owner: the claim owns its (client, line) now; lost: another claim owned it when this one
 arrived; lapsed: it owned, but its protection ended unsigned and a later claim took over;
 moved: superseded when ownership was handed on (reserved for stores that re-key claims)."""
+
+
+class NotOwner(StoreError):
+    """A unit acted as the owner of a (client, line) it does not own (e.g. signing it)."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from bigclient.ledger.base import (
     StaleLedger,
     UnknownHeadquarters,
 )
+from bigclient.ledger.sqlite_claims import SqliteClaims
 from bigclient.ledger.upkeep import BackupResult
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 
@@ -76,8 +77,9 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SqliteLedger:
-    """A ledger in one SQLite file. Open an existing one with ``SqliteLedger(path)``; make a
+class SqliteLedger(SqliteClaims):
+    """A ledger in one SQLite file (big-client IDs, and ownership claims through
+    :class:`SqliteClaims`). Open an existing one with ``SqliteLedger(path)``; make a
     new one with :meth:`create` (never implicitly: D-12).
 
     ``ruleset`` / ``scheme``: when given, opening refuses a ledger made for another ruleset

@@ -4,7 +4,16 @@ the docs generator all iterate over ``SECTIONS``."""
 
 from __future__ import annotations
 
-from bigclient.sections import contacts, derived, flags, ids, qualification, routing, scoring
+from bigclient.sections import (
+    contacts,
+    derived,
+    flags,
+    ids,
+    ownership,
+    qualification,
+    routing,
+    scoring,
+)
 from bigclient.sections.base import Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -14,5 +23,6 @@ SECTIONS: tuple[Section, ...] = (
     flags.SECTION,
     contacts.SECTION,
     routing.SECTION,
+    ownership.SECTION,
     ids.SECTION,
 )
