@@ -256,3 +256,40 @@ def test_without_psycopg_the_error_says_what_to_install(tmp_path: Path) -> None:
                              [str(tmp_path), str(root / "src")])}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert 'pip install "bigclient[postgres]"' in out.stdout
+
+
+def _cli(argv: list[str]) -> int:
+    from tests.test_ledger_safety import run_cli
+
+    return run_cli(argv)
+
+
+def test_cli_takes_a_postgresql_url(pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`bigclient id init|new|branch|parse|check --ledger postgresql://…`; the SQLite-only
+    verbs say so instead of failing obscurely."""
+    rs = "rulesets/shantou-postal"
+    assert _cli(["id", "init", pg_dsn, "--ruleset", rs]) == 0
+    assert "schema bigclient_shantou_postal" in capsys.readouterr().err
+    assert _cli(["id", "init", pg_dsn, "--ruleset", rs]) == 1
+    assert "already exists" in capsys.readouterr().err
+    new = ["id", "new", "--ruleset", rs, "--region", "440507", "--key", "r1", "--ledger", pg_dsn]
+    assert _cli(new) == 0
+    hq = capsys.readouterr().out.strip()
+    assert hq == "44050700001000"
+    assert _cli(new) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == hq and "same ID returned" in out.err
+    assert _cli(["id", "branch", hq, "--key", "b1", "--ledger", pg_dsn]) == 0
+    assert capsys.readouterr().out.strip() == "44050700001001"
+    assert _cli(["id", "parse", "44050700001001", "--ledger", pg_dsn]) == 0
+    assert "allocated by" in capsys.readouterr().out
+    assert _cli(["id", "check", pg_dsn]) == 0
+    assert "no problems found" in capsys.readouterr().err
+    for verb in (["backup", pg_dsn, "x.db"], ["restore", "x.db", pg_dsn],
+                 ["import", "x.csv", "--ledger", pg_dsn]):
+        assert _cli(["id", *verb]) == 1
+        err = capsys.readouterr().err
+        assert "works on SQLite ledger files only" in err and "Traceback" not in err
+    assert _cli(["id", "new", "--ruleset", "rulesets/yueyang-postal", "--region", "430602",
+                 "--key", "y", "--ledger", pg_dsn]) == 1
+    assert "there is no ledger" in capsys.readouterr().err  # never created by `new`
