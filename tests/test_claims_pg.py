@@ -81,7 +81,7 @@ def test_lapse_and_sign(store: PostgresLedger) -> None:
     assert late.won and late.owner == late.claim
     statuses = {c.key: c.status for c in store.claims()}
     assert statuses == {"c1": "lapsed", "c2": "lost", "c3": "owner"}
-    with pytest.raises(StoreError, match="longhu does not own .* chaoyang does"):
+    with pytest.raises(StoreError, match=r"longhu does not own .* chaoyang does"):
         store.sign("44050700001000", "parcel", "longhu", at(31))
     signed = store.sign("44050700001000", "parcel", "chaoyang", at(31))
     assert signed.signed and signed.claim_id == late.claim.claim_id
@@ -112,6 +112,7 @@ def test_same_key_same_outcome(store: PostgresLedger) -> None:
     store.put_claim(req("chaoyang", "c3", when=11))  # takes over: c1 lapsed
     replay = store.put_claim(req("longhu", "c1", lapses_at=at(10)))
     assert replay.won and not replay.new and replay.claim.status == "lapsed"
+    assert replay.claim.claim_id == won.claim.claim_id == replay.owner.claim_id
     assert len(store.claims()) == 3 and len(store.escalations()) == 1
     with pytest.raises(KeyConflict, match="key 'c1' was already used"):
         store.put_claim(req("longhu", "c1", client="44050700002000"))

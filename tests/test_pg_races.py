@@ -161,9 +161,12 @@ def test_sigkill_mid_claim_loses_nothing(pg_dsn: str) -> None:
         stop.set()
         thread.join()
     recorded = {c.key: c for c in store.claims()}
+    owners = {workers.pair(p): store.owner(*workers.pair(p)) for p in range(workers.PAIRS)}
     for key, (claim_id, won, owner_id) in claims.items():
         assert recorded[key].claim_id == claim_id
         assert recorded[key].status == ("owner" if won else "lost")
+        owner = owners[(recorded[key].client_key, recorded[key].line)]
+        assert owner is not None and owner.claim_id == owner_id  # told the real owner
     by_key = {r.key: r.id for r in store.allocations()}
     assert all(by_key[k] == v for k, v in ids.items())
     assert len(set(by_key.values())) == len(by_key)

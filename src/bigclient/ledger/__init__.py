@@ -8,7 +8,8 @@ a host service can retry after a timeout or a crash without minting a second ID.
 
 :class:`Ledger` is the protocol a store implements; :class:`SqliteLedger` (a file) is the
 embedded default, :class:`PostgresLedger` one shared by services on a PostgreSQL server
-(:func:`open_ledger` picks by the target: a ``postgresql://`` URL or a file path). :class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
+(:func:`open_ledger` picks by the target: a ``postgresql://`` URL or a file path).
+:class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ another's rows.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -249,10 +250,8 @@ class Connection:
 
     def _drop(self) -> None:
         if self._conn is not None and self._pid == os.getpid():
-            try:
+            with contextlib.suppress(Exception):  # already broken: nothing to release
                 self._conn.close()
-            except Exception:  # already broken: nothing to release
-                pass
         self._conn = None
 
     def run(self, work: Callable[[psycopg.Connection[Any]], T], *, safe: bool) -> T:
