@@ -135,7 +135,11 @@ class PgClaims:
     # -- claims ---------------------------------------------------------------------------
 
     def put_claim(self, req: ClaimRequest) -> ClaimOutcome:
-        """First claim that reaches the store wins (签到制, D-16); see ClaimStore."""
+        """First claim that reaches the store wins (签到制, D-16); see ClaimStore.
+
+        A key names one request: the same (client_key, line, unit). A retry with it gets the
+        first outcome back (``new=False``; ``owner`` is the claim it was told of then, as
+        recorded now); its other fields are not compared, a retry may re-stamp them."""
         for name in ("client_key", "line", "unit", "key", "by"):
             _text(name, getattr(req, name))
         for name in ("manager", "territory", "business_place", "escalate_to"):
