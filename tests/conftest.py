@@ -27,3 +27,5 @@ def shantou() -> bigclient.Ruleset:
 @pytest.fixture(scope="session")
 def yueyang() -> bigclient.Ruleset:
     return bigclient.load(RULESETS / "yueyang-postal" / "1.0.0.yaml")
+
+pytest_plugins = ["tests.pgserver"]

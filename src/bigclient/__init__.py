@@ -21,6 +21,8 @@ from bigclient.errors import (
 )
 from bigclient.language.amounts import parse_amount
 from bigclient.ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
+from bigclient.ledger.locate import open_ledger
+from bigclient.ledger.postgres import PostgresLedger
 from bigclient.ledger.sqlite import SqliteLedger
 from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
@@ -48,6 +50,7 @@ __all__ = [
     "InvalidLength",
     "KeyConflict",
     "Ledger",
+    "PostgresLedger",
     "Problem",
     "Registry",
     "RegistryError",
@@ -61,5 +64,6 @@ __all__ = [
     "due_contacts",
     "load",
     "load_text",
+    "open_ledger",
     "parse_amount",
 ]

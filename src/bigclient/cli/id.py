@@ -47,15 +47,30 @@ def _who(name: str | None) -> str:
 
 
 def _open(args: argparse.Namespace, *, stale_ok: bool = False) -> tuple[Any, IdScheme]:
-    """The ledger of ``--ledger`` and the scheme to use: ``--ruleset``'s (checked against
-    the ledger) or, without one, the scheme the ledger was created with."""
-    from bigclient.ledger import SqliteLedger
+    """The ledger of ``--ledger`` (a file, or a ``postgresql://`` URL) and the scheme to use:
+    ``--ruleset``'s (checked against the ledger) or, without one, the scheme the ledger was
+    created with."""
+    from bigclient.ledger import SqliteLedger, open_ledger
+    from bigclient.ledger.locate import is_postgres
 
     if args.ruleset:
         rs_id, scheme = _ruleset(args.ruleset)
+        if is_postgres(args.ledger):
+            return open_ledger(args.ledger, ruleset=rs_id, scheme=scheme), scheme
         return SqliteLedger(args.ledger, ruleset=rs_id, scheme=scheme, stale_ok=stale_ok), scheme
-    ledger = SqliteLedger(args.ledger, stale_ok=stale_ok)
+    ledger = (open_ledger(args.ledger) if is_postgres(args.ledger)
+              else SqliteLedger(args.ledger, stale_ok=stale_ok))
     return ledger, ledger.scheme()
+
+
+def _sqlite_only(target: str, verb: str, instead: str) -> None:
+    """Refuse a PostgreSQL URL for a verb that works on SQLite files only, saying why."""
+    from bigclient.ledger.locate import is_postgres
+
+    if is_postgres(target):
+        raise BigClientError(_("`bigclient id {verb}` works on SQLite ledger files only; for "
+                               "a PostgreSQL ledger {instead}").format(verb=verb,
+                                                                     instead=instead))
 
 
 def _plain(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -82,8 +97,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     scheme = _ruleset(args.ruleset)[1] if args.ruleset else DEFAULT_SCHEME
     ledger = None
     if args.ledger:
-        from bigclient.ledger import SqliteLedger
-        ledger = SqliteLedger(args.ledger)
+        from bigclient.ledger import open_ledger
+        ledger = open_ledger(args.ledger)
     bad = 0
     for text in args.ids:
         try:
@@ -151,11 +166,17 @@ def cmd_branch(args: argparse.Namespace) -> int:
 @_plain
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a new, empty ledger for a ruleset (never over an existing file)."""
-    from bigclient.ledger import SqliteLedger
+    from bigclient.ledger import PostgresLedger, create_ledger
 
     rs_id, scheme = _ruleset(args.ruleset)
-    with SqliteLedger.create(args.ledger, ruleset=rs_id, scheme=scheme) as ledger:
+    with create_ledger(args.ledger, ruleset=rs_id, scheme=scheme) as ledger:
         info = ledger.info()
+        if isinstance(ledger, PostgresLedger):
+            print(_("created the ledger {path} for ruleset {ruleset} (IDs of {scheme}) in "
+                    "schema {schema}; back it up with pg_dump -n {schema}").format(
+                path=ledger, ruleset=info.ruleset, scheme=info.scheme, schema=ledger.schema),
+                file=sys.stderr)
+            return 0
     print(_("created the ledger {path} for ruleset {ruleset} (IDs of {scheme}); back it up "
             "with `bigclient id backup`").format(path=args.ledger, ruleset=info.ruleset,
                                                  scheme=info.scheme), file=sys.stderr)
@@ -167,6 +188,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Record IDs issued before bigclient; all rows or none."""
     from bigclient.ledger import import_csv
 
+    _sqlite_only(args.ledger, "import", _(
+        "import into a SQLite ledger and move the rows with your database tools, or allocate "
+        "through the API"))
     ledger, scheme = _open(args, stale_ok=True)
     with ledger:
         result = import_csv(ledger, args.file, by=_who(args.by), scheme=scheme,
@@ -188,6 +212,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Copy a ledger safely (SQLite backup API, the -wal included)."""
     from bigclient.ledger import SqliteLedger
 
+    _sqlite_only(args.ledger, "backup", _(
+        "use the server's backups: pg_dump -n SCHEMA, or continuous archiving"))
     with SqliteLedger(args.ledger, stale_ok=True) as ledger:
         result = ledger.backup(args.dest)
     print(_("backed up ledger {path} (ruleset {ruleset}, allocations: {count}) to {dest}").format(
@@ -203,6 +229,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     from bigclient.ledger.restore import restore
 
+    _sqlite_only(args.ledger, "restore", _("use pg_restore into an empty schema"))
     with restore(Path(args.backup), Path(args.ledger)) as ledger:
         info = ledger.info()
     print(_("restored {path} from {backup}: ruleset {ruleset}, {count} allocations, up to date "
@@ -215,9 +242,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
 @_plain
 def cmd_check(args: argparse.Namespace) -> int:
     """Report every problem of a ledger file; exit 1 if there is any."""
+    from bigclient.ledger import PostgresLedger
+    from bigclient.ledger.locate import is_postgres
     from bigclient.ledger.restore import check_file
 
-    problems = check_file(args.ledger)
+    if is_postgres(args.ledger):
+        try:
+            with PostgresLedger(args.ledger) as ledger:
+                problems = ledger.check_integrity()
+        except BigClientError as exc:
+            problems = [str(exc)]
+    else:
+        problems = check_file(args.ledger)
     for problem in problems:
         print(f"bigclient: {problem}", file=sys.stderr)
     if not problems:
@@ -235,14 +271,18 @@ def add_command(subparsers: Any) -> None:
                                             "COMMAND --help` explains each command."))
     sub = p.add_subparsers(dest="id_command", required=True, title="commands",
                            metavar="COMMAND")
-    ledger_help = _("the ledger file (default {path})").format(path=DEFAULT_LEDGER)
+    ledger_help = _("the ledger file, or a postgresql://user@host/db URL (default "
+                    "{path})").format(path=DEFAULT_LEDGER)
 
     pi = sub.add_parser("init", help=_("create a new ledger for a ruleset"),
                         usage="bigclient id init LEDGER --ruleset RULESET",
                         description=_("Create a new, empty ledger for a ruleset's ID scheme. "
                                       "Refused when LEDGER exists, or when a ledger lived "
-                                      "there before (its .hwm file remains)."))
-    pi.add_argument("ledger", metavar="LEDGER", help=_("path of the new ledger file"))
+                                      "there before (its .hwm file remains). LEDGER may be a "
+                                      "postgresql://user@host/db URL: the ledger is then a "
+                                      "schema in that database (docs/howto/postgres.md)."))
+    pi.add_argument("ledger", metavar="LEDGER", help=_("path of the new ledger file, or a "
+                                                       "postgresql://user@host/db URL"))
     pi.add_argument("--ruleset", required=True, help=_("ruleset file or folder with an ids: "
                                                        "section"))
     pi.set_defaults(func=cmd_init)
@@ -282,7 +322,8 @@ def add_command(subparsers: Any) -> None:
     ps.add_argument("ids", nargs="+", metavar="ID")
     ps.add_argument("--ruleset", help=_("check against this ruleset's ID scheme (allowed "
                                         "divisions, check character)"))
-    ps.add_argument("--ledger", metavar="LEDGER", help=_("also say who allocated each ID"))
+    ps.add_argument("--ledger", metavar="LEDGER", help=_("also say who allocated each ID (a "
+                                                         "file or a postgresql:// URL)"))
     ps.add_argument("--json", action="store_true", help=_("one JSON object per ID"))
     ps.set_defaults(func=cmd_parse)
 
@@ -330,5 +371,5 @@ def add_command(subparsers: Any) -> None:
                         description=_("Check a ledger: SQLite's integrity check, counters, "
                                       "and its high-water mark (an old backup or a copy "
                                       "without its -wal file). Exit 1 if anything is wrong."))
-    pc.add_argument("ledger", metavar="LEDGER", help=_("the ledger file"))
+    pc.add_argument("ledger", metavar="LEDGER", help=_("the ledger file or postgresql:// URL"))
     pc.set_defaults(func=cmd_check)

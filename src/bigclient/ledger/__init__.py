@@ -8,7 +8,9 @@ caller-chosen idempotency ``key``: asking again with the same key returns the sa
 a host service can retry after a timeout or a crash without minting a second ID.
 
 :class:`Ledger` is the protocol a store implements; :class:`SqliteLedger` (a file) is the
-embedded default. :class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
+embedded default, :class:`PostgresLedger` one shared by services on a PostgreSQL server
+(:func:`open_ledger` picks by the target: a ``postgresql://`` URL or a file path).
+:class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from bigclient.ledger.claims import (
     Reassignment,
 )
 from bigclient.ledger.importing import ImportRefused, ImportResult, import_csv
+from bigclient.ledger.locate import create_ledger, open_ledger
+from bigclient.ledger.postgres import PostgresLedger
 from bigclient.ledger.register import ClaimRegister, NotPermitted, Orphan
 from bigclient.ledger.sqlite import SqliteLedger
 
@@ -62,10 +66,13 @@ __all__ = [
     "NotOwner",
     "NotPermitted",
     "Orphan",
+    "PostgresLedger",
     "Reassignment",
     "SqliteLedger",
     "StaleLedger",
     "StoreError",
     "UnknownHeadquarters",
+    "create_ledger",
     "import_csv",
+    "open_ledger",
 ]
