@@ -5,9 +5,11 @@ arrived while nobody held the pair (a holder's unsigned claim lapsing frees it).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from pathlib import Path
 
+import pytest
 from claims_stores import STORES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from bigclient.ledger.claims import ClaimRequest
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 PAIRS = [("C1", "savings"), ("C1", "billing"), ("C2", "savings")]
 
+_examples = itertools.count()
 claim_op = st.tuples(st.just("claim"), st.sampled_from(range(len(PAIRS))),
                      st.sampled_from(["u1", "u2", "u3"]), st.integers(0, 400),
                      st.one_of(st.none(), st.integers(1, 120)), st.booleans())
@@ -26,11 +29,12 @@ ops = st.lists(st.one_of(claim_op, sign_op), max_size=25)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=ops, store_name=st.sampled_from(sorted(STORES)))
+@pytest.mark.parametrize("store_name", sorted(STORES))
+@given(ops=ops)
 def test_one_owner_and_it_is_the_first_unlapsed_claim(
-        ops: list[tuple[object, ...]], store_name: str) -> None:
+        ops: list[tuple[object, ...]], store_name: str, request: pytest.FixtureRequest) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = STORES[store_name](Path(tmp))
+        store = STORES[store_name](Path(tmp), request, f"e{next(_examples)}")
         # the model: per pair, the owning claim as (key, unit, lapses_at, signed)
         owner: dict[int, list[object]] = {}
         for i, op in enumerate(ops):

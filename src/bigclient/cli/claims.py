@@ -66,10 +66,11 @@ def _at(text: str | None) -> dt.datetime:
     return when
 
 
-def _ledger(path: str, ruleset: str | None = None) -> Any:
-    from bigclient.ledger import SqliteLedger
+def _ledger(target: str, ruleset: str | None = None) -> Any:
+    """A ledger file, or a ``postgresql://`` URL of the shared store."""
+    from bigclient.ledger import open_ledger
 
-    return SqliteLedger(path, ruleset=ruleset)
+    return open_ledger(target, ruleset=ruleset)
 
 
 def _register(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -288,7 +289,8 @@ def add_command(subparsers: Any) -> None:
         if ruleset:
             q.add_argument("ruleset", metavar="RULESET",
                            help=_("ruleset file or folder with an ownership: section"))
-        q.add_argument("--ledger", required=True, metavar="FILE", help=_("the ledger file"))
+        q.add_argument("--ledger", required=True, metavar="LEDGER",
+                       help=_("the ledger file, or a postgresql:// URL of the shared store"))
         q.add_argument("--json", action="store_true", help=_("one JSON object per line"))
 
     def client(q: argparse.ArgumentParser) -> None:

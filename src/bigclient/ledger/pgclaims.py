@@ -28,6 +28,7 @@ from bigclient.ledger.claims import (
     ClaimRequest,
     ClaimStatus,
     Escalation,
+    NotOwner,
     Reassignment,
 )
 
@@ -152,6 +153,7 @@ class PgClaims:
                                "WHERE key = %s", (req.key,)).fetchone()
             if row is not None:
                 return self._replay(conn, _claim(row), bool(row[13]), int(row[14]), req)
+            self._key_free(conn, "application", req.key)
             return self._db.transaction(conn, lambda c: self._decide(c, req))
         outcome: ClaimOutcome = self._keyed(work)
         return outcome
@@ -226,17 +228,17 @@ class PgClaims:
                                 "client_key = %s AND line = %s FOR UPDATE",
                                 (client_key, line)).fetchone()
             if held is None:
-                raise StoreError(_("nobody has claimed client {client} for line {line}, so "
+                raise NotOwner(_("nobody has claimed client {client} for line {line}, so "
                                    "{unit} cannot sign for it; file a claim first").format(
                     client=client_key, line=line, unit=unit))
             owner = self._get_claim(conn, int(held[0]))
             if owner.unit != unit:
-                raise StoreError(_("{unit} does not own client {client} for line {line}: "
+                raise NotOwner(_("{unit} does not own client {client} for line {line}: "
                                    "{owner} does (claim {claim}); only the owner signs").format(
                     unit=unit, client=client_key, line=line, owner=owner.unit,
                     claim=owner.claim_id))
             if _lapsed(owner, at):
-                raise StoreError(_(
+                raise NotOwner(_(
                     "the claim of {unit} on client {client} for line {line} lapsed unsigned "
                     "at {lapsed}, before {at}; file a new claim to own it again").format(
                     unit=unit, client=client_key, line=line, lapsed=owner.lapses_at, at=at))
@@ -302,6 +304,7 @@ class PgClaims:
             row = conn.execute(f"SELECT {APPLICATION} FROM {self._s}.application "
                                "WHERE key = %s", (key,)).fetchone()
             if row is None:
+                self._key_free(conn, "claim", key)
                 return self._db.transaction(conn, body)
             seen = _application(row)
             if (seen.client_key, seen.line, seen.unit) != (client_key, line, unit):
@@ -313,6 +316,15 @@ class PgClaims:
             return seen
         application: Application = self._keyed(work)
         return application
+
+    def _key_free(self, conn: psycopg.Connection[Any], table: str, key: str) -> None:
+        """Claims and applications share one key space: a key names one request."""
+        row = conn.execute(f"SELECT by FROM {self._s}.{table} WHERE key = %s",
+                           (key,)).fetchone()
+        if row is not None:
+            what = _("a claim") if table == "claim" else _("an application")
+            raise KeyConflict(_("key {key!r} was already used by {by} for {what}; use a new "
+                                "key for a new request").format(key=key, by=row[0], what=what))
 
     def applications(self, *, client_key: str | None = None,
                      unit: str | None = None) -> list[Application]:
