@@ -13,34 +13,19 @@ import argparse
 import csv
 import dataclasses
 import datetime as dt
-import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bigclient.cli.common import plain_errors
 from bigclient.errors import BigClientError, UsageError
 from bigclient.i18n import _
 
 WHOLE = "*"
 KEY_COLUMNS = ("client_key", "client_id", "key", "id")
 
-
-def _plain(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Every bigclient error as one line on stderr and exit status 1 (2 for usage)."""
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except UsageError as exc:
-            print(f"bigclient: {exc}", file=sys.stderr)
-            return 2
-        except BigClientError as exc:
-            print(f"bigclient: {exc}", file=sys.stderr)
-            return 1
-    return run
 
 
 def _who(name: str | None) -> str:
@@ -121,7 +106,7 @@ def _line_arg(args: argparse.Namespace) -> str:
     return str(args.line) if args.line else WHOLE
 
 
-@_plain
+@plain_errors
 def cmd_claim(args: argparse.Namespace) -> int:
     """Register a client (line) to a unit; the first registration owns it."""
     if (args.territory is None) != (args.business_place is None):
@@ -160,7 +145,7 @@ def cmd_claim(args: argparse.Namespace) -> int:
     return 1
 
 
-@_plain
+@plain_errors
 def cmd_sign(args: argparse.Namespace) -> int:
     """The owning unit signed the agreement: its claim no longer lapses."""
     reg, ledger = _register(args)
@@ -170,7 +155,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_list(args: argparse.Namespace) -> int:
     """Claims, oldest first."""
     reg, ledger = _plain_register(args)
@@ -184,7 +169,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_escalations(args: argparse.Namespace) -> int:
     """Disputes sent up for a ruling, oldest first."""
     reg, ledger = _plain_register(args)
@@ -201,7 +186,7 @@ def cmd_escalations(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_apply(args: argparse.Namespace) -> int:
     """File a marketing application for a client another unit owns."""
     reg, ledger = _register(args)
@@ -218,7 +203,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_reassign(args: argparse.Namespace) -> int:
     """Hand every client a manager owns to another, approved by a higher level."""
     reg, ledger = _register(args)
@@ -257,7 +242,7 @@ def _client_keys(path: str, column: str | None) -> list[str]:
             path=path, reason=exc.strerror or exc)) from None
 
 
-@_plain
+@plain_errors
 def cmd_orphans(args: argparse.Namespace) -> int:
     """Clients of a CSV nobody owns, or whose manager is missing or has left; exit 1 if any."""
     keys = _client_keys(args.clients, args.column)

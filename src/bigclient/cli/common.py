@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from bigclient.errors import Problem, UsageError
+from bigclient.errors import BigClientError, Problem, UsageError
 from bigclient.i18n import LANGUAGES, _
 from bigclient.language.source import read_file
 from bigclient.ruleset import Ruleset, load
@@ -183,3 +184,20 @@ def load_for_cli(ref: str | Path, on: dt.date | None = None) -> Ruleset:
 def announce(ruleset_id: str, version: str, day: dt.date, file: str) -> None:
     print(_("using {id} {version} (in force on {day}: {file})").format(
         id=ruleset_id, version=version, day=day.isoformat(), file=file), file=sys.stderr)
+
+
+def plain_errors(command: Callable[[argparse.Namespace], int]
+                 ) -> Callable[[argparse.Namespace], int]:
+    """Every bigclient error as one line on stderr, never a traceback: exit status 2 for a
+    usage error, 1 for anything else."""
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except UsageError as exc:
+            print(f"bigclient: {exc}", file=sys.stderr)
+            return 2
+        except BigClientError as exc:
+            print(f"bigclient: {exc}", file=sys.stderr)
+            return 1
+    return run

@@ -8,13 +8,12 @@ A ledger is made only by ``bigclient id init`` (D-12: a lost file never starts a
 from __future__ import annotations
 
 import argparse
-import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
+from bigclient.cli.common import plain_errors
 from bigclient.errors import BigClientError
 from bigclient.i18n import _
 from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
@@ -73,17 +72,6 @@ def _sqlite_only(target: str, verb: str, instead: str) -> None:
                                                                      instead=instead))
 
 
-def _plain(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Every bigclient error as one line on stderr and exit status 1, never a traceback."""
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except BigClientError as exc:
-            print(f"bigclient: {exc}", file=sys.stderr)
-            return 1
-    return run
-
 
 def _describe(cid: ClientId) -> dict[str, Any]:
     return {"id": cid.compact, "display": cid.format(), "region": cid.region,
@@ -91,7 +79,7 @@ def _describe(cid: ClientId) -> dict[str, Any]:
             "is_headquarters": cid.is_headquarters, "headquarters": cid.headquarters.compact}
 
 
-@_plain
+@plain_errors
 def cmd_parse(args: argparse.Namespace) -> int:
     """Print each ID's layers; exit 1 if any is invalid (all are still reported)."""
     scheme = _ruleset(args.ruleset)[1] if args.ruleset else DEFAULT_SCHEME
@@ -151,19 +139,19 @@ def _allocate(args: argparse.Namespace, branch: bool) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_new(args: argparse.Namespace) -> int:
     """Allocate a new client (headquarters) ID in a division."""
     return _allocate(args, branch=False)
 
 
-@_plain
+@plain_errors
 def cmd_branch(args: argparse.Namespace) -> int:
     """Allocate the next branch ID under a headquarters ID."""
     return _allocate(args, branch=True)
 
 
-@_plain
+@plain_errors
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a new, empty ledger for a ruleset (never over an existing file)."""
     from bigclient.ledger import PostgresLedger, create_ledger
@@ -183,7 +171,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_import(args: argparse.Namespace) -> int:
     """Record IDs issued before bigclient; all rows or none."""
     from bigclient.ledger import import_csv
@@ -207,7 +195,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-@_plain
+@plain_errors
 def cmd_backup(args: argparse.Namespace) -> int:
     """Copy a ledger safely (SQLite backup API, the -wal included)."""
     from bigclient.ledger import SqliteLedger
@@ -222,7 +210,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back in place; refused if the ledger is still there."""
     from pathlib import Path
@@ -239,7 +227,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-@_plain
+@plain_errors
 def cmd_check(args: argparse.Namespace) -> int:
     """Report every problem of a ledger file; exit 1 if there is any."""
     from bigclient.ledger import PostgresLedger

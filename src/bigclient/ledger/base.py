@@ -68,6 +68,24 @@ class Allocation:
     new: bool = True  # False: an earlier allocation with the same key was returned
 
 
+def same_request(kind: Literal["client", "branch"], owner: str, key: str
+                 ) -> Callable[[Allocation], Allocation]:
+    """The check every store makes of an allocation found under ``key``: it must be the same
+    request (a client of that region, or a branch of that headquarters), else KeyConflict."""
+    target = f"a client in region {owner}" if kind == "client" else f"a branch of {owner}"
+
+    def check(rec: Allocation) -> Allocation:
+        same = rec.region == owner if kind == "client" else rec.headquarters == owner
+        if rec.kind != kind or not same:
+            what = (f"client {rec.id} in region {rec.region}" if rec.kind == "client"
+                    else f"branch {rec.id} of {rec.headquarters}")
+            raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
+                              f"{what}; it cannot also allocate {target}. Use a new key "
+                              "for a new request")
+        return rec
+    return check
+
+
 MakeId = Callable[[int], ClientId]
 """Builds the ID for a sequence (client) or branch number; pure, called inside the transaction."""
 

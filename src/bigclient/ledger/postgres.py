@@ -38,12 +38,12 @@ from bigclient.ledger._pgsql import (
 )
 from bigclient.ledger.base import (
     Allocation,
-    KeyConflict,
     LedgerInfo,
     LedgerMismatch,
     MakeId,
     NoLedger,
     UnknownHeadquarters,
+    same_request,
 )
 from bigclient.ledger.pgclaims import PgClaims
 from bigclient.sections.ids.scheme import ClientId, IdScheme
@@ -278,18 +278,9 @@ class PostgresLedger(PgClaims):
         """One keyed allocation (D-12): a repeated key returns its first answer; otherwise
         the owner's next number, taken with the record in one transaction."""
         table, column = _COUNTERS[kind]
-        target = f"a client in region {owner}" if kind == "client" else f"a branch of {owner}"
+        check = same_request(kind, owner, key)
         pg = driver()
 
-        def check(rec: Allocation) -> Allocation:
-            same = rec.region == owner if kind == "client" else rec.headquarters == owner
-            if rec.kind != kind or not same:
-                what = (f"client {rec.id} in region {rec.region}" if rec.kind == "client"
-                        else f"branch {rec.id} of {rec.headquarters}")
-                raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
-                                  f"{what}; it cannot also allocate {target}. Use a new key "
-                                  "for a new request")
-            return rec
 
         def body(conn: psycopg.Connection[Any]) -> Allocation:
             if before is not None:

@@ -37,13 +37,13 @@ from bigclient.ledger import upkeep
 from bigclient.ledger.base import (
     Allocation,
     BackupFile,
-    KeyConflict,
     LedgerInfo,
     LedgerMismatch,
     MakeId,
     NoLedger,
     StaleLedger,
     UnknownHeadquarters,
+    same_request,
 )
 from bigclient.ledger.sqlite_claims import SqliteClaims
 from bigclient.ledger.upkeep import BackupResult
@@ -419,17 +419,8 @@ class SqliteLedger(SqliteClaims):
         owner's next number (a region's sequence or a headquarters' branch), taken in one
         BEGIN IMMEDIATE transaction together with the record."""
         table, column = _COUNTERS[kind]
-        target = f"a client in region {owner}" if kind == "client" else f"a branch of {owner}"
+        check = same_request(kind, owner, key)
 
-        def check(rec: Allocation) -> Allocation:
-            same = rec.region == owner if kind == "client" else rec.headquarters == owner
-            if rec.kind != kind or not same:
-                what = (f"client {rec.id} in region {rec.region}" if rec.kind == "client"
-                        else f"branch {rec.id} of {rec.headquarters}")
-                raise KeyConflict(f"key {key!r} was already used by {rec.by} at {rec.at} for "
-                                  f"{what}; it cannot also allocate {target}. Use a new key "
-                                  "for a new request")
-            return rec
 
         def body(conn: sqlite3.Connection) -> tuple[Allocation, int]:
             seen = self._by_key(conn, key)
