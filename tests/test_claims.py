@@ -128,6 +128,16 @@ def test_signing_stops_the_lapse(store: ClaimStore) -> None:
     assert store.owner("C1", "savings", at(400)) == signed
 
 
+def test_a_lapsed_claim_cannot_be_signed_late(store: ClaimStore) -> None:
+    """D-16 (lapse declared): once protection ends unsigned the claim no longer owns, even
+    before anyone else claims — the same moment ``owner(at)`` stops naming it."""
+    store.put_claim(req("a", "u1", lapses_at=at(90)))
+    assert store.owner("C1", "savings", at(91)) is None
+    with pytest.raises(NotOwner, match="lapsed"):
+        store.sign("C1", "savings", "u1", at(91))
+    assert store.sign("C1", "savings", "u1", at(89)).signed
+
+
 def test_only_the_owner_signs(store: ClaimStore) -> None:
     with pytest.raises(NotOwner, match=r"nobody has (registered|claimed) client C1"):
         store.sign("C1", "savings", "u1", at())

@@ -280,6 +280,11 @@ class SqliteClaims:
                                  "signs it").format(client=client_key, line=line,
                                                     owner=owner.unit, unit=unit,
                                                     at=owner.at.isoformat()))
+            if _lapsed(owner, at):  # as owner(at) says: its protection ended unsigned
+                raise NotOwner(_("the claim of {unit} on client {client} (line {line}) lapsed "
+                                 "unsigned at {lapsed}, before {at}; register it again to own "
+                                 "it").format(unit=unit, client=client_key, line=line,
+                                              lapsed=owner.lapses_at, at=at.isoformat()))
             conn.execute("UPDATE claim SET signed = 1 WHERE claim_id = ?", (owner.claim_id,))
             return self._get(conn, owner.claim_id)
 
