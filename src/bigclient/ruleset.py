@@ -268,7 +268,6 @@ class Ruleset:
             decision.identity = self._inputs.identity_of(record, row)
         return decision
 
-
     def due_contacts(self, clients: Iterable[Mapping[str, Any]],
                      contacts: Iterable[Mapping[str, Any]], today: dt.date) -> DueReport:
         """Contacts due on ``today`` under this ruleset's ``contacts:`` (D-20); pure."""
