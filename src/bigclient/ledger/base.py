@@ -127,7 +127,8 @@ class Ledger(Protocol):
         ...
 
 
-def _text_arg(name: str, value: Any) -> str:
+def text_arg(name: str, value: Any) -> str:
+    """Keys, names and ids handed to a store: non-empty text of bounded length."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(name, value, "must be non-empty text")
     if len(value) > MAX_KEY_LENGTH:
@@ -156,7 +157,7 @@ class IdAllocator:
 
     def new_client(self, region: str | int, *, key: str, by: str) -> ClientId:
         """A new headquarters-level ID (branch 000) in ``region``; same key, same ID."""
-        key, by = _text_arg("key", key), _text_arg("by", by)
+        key, by = text_arg("key", key), text_arg("by", by)
         code = self.scheme.check_region(region)
         seq = self.scheme.sequence
         hq = self.scheme.headquarters_branch
@@ -167,7 +168,7 @@ class IdAllocator:
 
     def new_branch(self, headquarters: ClientId | str, *, key: str, by: str) -> ClientId:
         """The next branch ID (001, 002, …) of a client whose headquarters this ledger made."""
-        key, by = _text_arg("key", key), _text_arg("by", by)
+        key, by = text_arg("key", key), text_arg("by", by)
         hq = ClientId.parse(headquarters, self.scheme)
         if not hq.is_headquarters:
             width = self.scheme.branch.width

@@ -15,10 +15,12 @@ Times are timezone-aware ``datetime`` values given by the caller: stores read no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
-from bigclient.errors import StoreError
+from bigclient.errors import InputError, StoreError
+from bigclient.i18n import _
 
 ClaimStatus = Literal["owner", "lost", "lapsed", "moved"]
 """owner: the claim owns its (client, line) now; lost: another claim owned it when this one
@@ -27,7 +29,8 @@ moved: superseded when ownership was handed on (reserved for stores that re-key 
 
 
 class NotOwner(StoreError):
-    """A unit acted as the owner of a (client, line) it does not own (e.g. signing it)."""
+    """A unit acted as the owner of a (client, line) it does not own (e.g. signing it):
+    nobody owns it, another unit does, or its claim lapsed unsigned."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,55 @@ class Reassignment:
     level: str  # the approver's permission level
     at: dt.datetime
     claims: int  # how many owning claims moved
+
+
+def lapsed(claim: Claim, at: dt.datetime) -> bool:
+    """Has ``claim``'s protection ended unsigned by ``at`` (D-16, when a ruleset declares
+    lapse)? The one rule both stores apply."""
+    return not claim.signed and claim.lapses_at is not None and claim.lapses_at <= at
+
+
+def aware(name: str, value: Any, *, optional: bool = False) -> None:
+    """Stores read no clock and keep instants: a time without a zone is refused."""
+    if optional and value is None:
+        return
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise InputError(name, value, _("must be a date and time with a time zone (for "
+                                        "example 2026-03-01T09:00:00+08:00); bigclient "
+                                        "reads no clock and guesses no zone"))
+
+
+Time = Callable[[Any], Any]
+"""How a store's row gives back a time (SQLite: ISO text; PostgreSQL: already a datetime)."""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def claim_row(row: Sequence[Any], time: Time = _same) -> Claim:
+    """A claim from a row in the column order both stores select."""
+    return Claim(claim_id=int(row[0]), client_key=row[1], line=row[2], unit=row[3],
+                 at=time(row[4]), key=row[5], by=row[6], manager=row[7],
+                 lapses_at=None if row[8] is None else time(row[8]), signed=bool(row[9]),
+                 territory=row[10], business_place=row[11], status=cast(ClaimStatus, row[12]))
+
+
+def escalation_row(row: Sequence[Any], time: Time = _same) -> Escalation:
+    return Escalation(escalation_id=int(row[0]), client_key=row[1], line=row[2],
+                      claim_id=int(row[3]), claimant=row[4], owner=row[5], to=row[6],
+                      at=time(row[7]))
+
+
+def application_row(row: Sequence[Any], time: Time = _same) -> Application:
+    return Application(application_id=int(row[0]), client_key=row[1], line=row[2],
+                       unit=row[3], owner=row[4], at=time(row[5]), key=row[6], by=row[7],
+                       note=row[8])
+
+
+def reassignment_row(row: Sequence[Any], time: Time = _same) -> Reassignment:
+    return Reassignment(reassignment_id=int(row[0]), from_manager=row[1], to_manager=row[2],
+                        by=row[3], level=row[4], at=time(row[5]), claims=int(row[6]))
 
 
 @runtime_checkable

@@ -14,13 +14,12 @@ what was committed, never a second claim.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bigclient.errors import InputError, StoreError
 from bigclient.i18n import _
 from bigclient.ledger._pgsql import KEY_CONSTRAINTS, Connection, Retry, driver
-from bigclient.ledger.base import MAX_KEY_LENGTH, KeyConflict
+from bigclient.ledger.base import KeyConflict, text_arg
 from bigclient.ledger.claims import (
     Application,
     Claim,
@@ -30,6 +29,12 @@ from bigclient.ledger.claims import (
     Escalation,
     NotOwner,
     Reassignment,
+    application_row,
+    aware,
+    claim_row,
+    escalation_row,
+    lapsed,
+    reassignment_row,
 )
 
 if TYPE_CHECKING:
@@ -41,49 +46,6 @@ ESCALATION = "escalation_id, client_key, line, claim_id, claimant, owner, to_cen
 APPLICATION = "application_id, client_key, line, unit, owner, at, key, by, note"
 REASSIGNMENT = "reassignment_id, from_manager, to_manager, by, level, at, claims"
 _ATTEMPTS = 20  # "insert or read the owner" rounds before giving up (each ends in a row)
-
-
-def _claim(row: Sequence[Any]) -> Claim:
-    return Claim(claim_id=int(row[0]), client_key=row[1], line=row[2], unit=row[3], at=row[4],
-                 key=row[5], by=row[6], manager=row[7], lapses_at=row[8], signed=bool(row[9]),
-                 territory=row[10], business_place=row[11], status=row[12])
-
-
-def _escalation(row: Sequence[Any]) -> Escalation:
-    return Escalation(escalation_id=int(row[0]), client_key=row[1], line=row[2],
-                      claim_id=int(row[3]), claimant=row[4], owner=row[5], to=row[6], at=row[7])
-
-
-def _application(row: Sequence[Any]) -> Application:
-    return Application(application_id=int(row[0]), client_key=row[1], line=row[2],
-                       unit=row[3], owner=row[4], at=row[5], key=row[6], by=row[7], note=row[8])
-
-
-def _reassignment(row: Sequence[Any]) -> Reassignment:
-    return Reassignment(reassignment_id=int(row[0]), from_manager=row[1], to_manager=row[2],
-                        by=row[3], level=row[4], at=row[5], claims=int(row[6]))
-
-
-def _text(name: str, value: Any, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(name, value, "must be non-empty text")
-    if len(value) > MAX_KEY_LENGTH:
-        raise InputError(name, None, f"must be at most {MAX_KEY_LENGTH} characters, "
-                                     f"found {len(value)}")
-
-
-def _when(name: str, value: Any, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise InputError(name, value, "must be a timezone-aware datetime (the store reads "
-                                      "no clock and keeps instants, not wall times)")
-
-
-def _lapsed(claim: Claim, at: dt.datetime) -> bool:
-    return not claim.signed and claim.lapses_at is not None and claim.lapses_at <= at
 
 
 class PgClaims:
@@ -99,7 +61,7 @@ class PgClaims:
                            (claim_id,)).fetchone()
         if row is None:  # the owner row's foreign key makes this impossible
             raise StoreError(f"the ledger at {self} lost claim {claim_id}; check it")
-        return _claim(row)
+        return claim_row(row)
 
     def _new_id(self, conn: psycopg.Connection[Any]) -> int:
         row = conn.execute("SELECT nextval(pg_get_serial_sequence(%s, 'claim_id'))",
@@ -118,7 +80,7 @@ class PgClaims:
              req.lapses_at, req.signed, req.territory, req.business_place, req.escalate_to,
              status, status == "owner", owner_claim)).fetchone()
         assert row is not None
-        return _claim(row)
+        return claim_row(row)
 
     def _keyed(self, work: Any) -> Any:
         """Run a keyed write: a key that another call committed meanwhile is read again."""
@@ -142,17 +104,18 @@ class PgClaims:
         first outcome back (``new=False``; ``owner`` is the claim it was told of then, as
         recorded now); its other fields are not compared, a retry may re-stamp them."""
         for name in ("client_key", "line", "unit", "key", "by"):
-            _text(name, getattr(req, name))
+            text_arg(name, getattr(req, name))
         for name in ("manager", "territory", "business_place", "escalate_to"):
-            _text(name, getattr(req, name), optional=True)
-        _when("at", req.at)
-        _when("lapses_at", req.lapses_at, optional=True)
+            if getattr(req, name) is not None:
+                text_arg(name, getattr(req, name))
+        aware("at", req.at)
+        aware("lapses_at", req.lapses_at, optional=True)
 
         def work(conn: psycopg.Connection[Any]) -> ClaimOutcome:
             row = conn.execute(f"SELECT {CLAIM}, won, owner_claim FROM {self._s}.claim "
                                "WHERE key = %s", (req.key,)).fetchone()
             if row is not None:
-                return self._replay(conn, _claim(row), bool(row[13]), int(row[14]), req)
+                return self._replay(conn, claim_row(row), bool(row[13]), int(row[14]), req)
             self._key_free(conn, "application", req.key)
             return self._db.transaction(conn, lambda c: self._decide(c, req))
         outcome: ClaimOutcome = self._keyed(work)
@@ -172,7 +135,7 @@ class PgClaims:
         esc = conn.execute(f"SELECT {ESCALATION} FROM {self._s}.escalation WHERE claim_id = %s",
                            (claim.claim_id,)).fetchone()
         return ClaimOutcome(claim=claim, won=won, owner=owner,
-                            escalation=None if esc is None else _escalation(esc), new=False)
+                            escalation=None if esc is None else escalation_row(esc), new=False)
 
     def _decide(self, conn: psycopg.Connection[Any], req: ClaimRequest) -> ClaimOutcome:
         where = (req.client_key, req.line)
@@ -195,7 +158,7 @@ class PgClaims:
             raise StoreError(f"the ledger at {self} could neither record nor find the owner "
                              f"of client {req.client_key} line {req.line}; try again")
         owner = self._get_claim(conn, int(held[0]))
-        if _lapsed(owner, req.at):  # its protection ended unsigned: this claim takes over
+        if lapsed(owner, req.at):  # its protection ended unsigned: this claim takes over
             new_id = self._new_id(conn)
             claim = self._insert_claim(conn, new_id, req, "owner", new_id)
             conn.execute(f"UPDATE {self._s}.claim SET status = 'lapsed' WHERE claim_id = %s",
@@ -213,15 +176,15 @@ class PgClaims:
                 (*where, claim.claim_id, req.unit, owner.unit, req.escalate_to,
                  req.at)).fetchone()
             assert row is not None
-            escalation = _escalation(row)
+            escalation = escalation_row(row)
         return ClaimOutcome(claim=claim, won=False, owner=owner, escalation=escalation)
 
     def sign(self, client_key: str, line: str, unit: str, at: dt.datetime) -> Claim:
         """The owning unit signed: its claim no longer lapses. Refused for a unit that does
         not own the client, or whose protection had already ended unsigned by ``at``."""
         for name, value in (("client_key", client_key), ("line", line), ("unit", unit)):
-            _text(name, value)
-        _when("at", at)
+            text_arg(name, value)
+        aware("at", at)
 
         def body(conn: psycopg.Connection[Any]) -> Claim:
             held = conn.execute(f"SELECT claim_id FROM {self._s}.claim_owner WHERE "
@@ -237,7 +200,7 @@ class PgClaims:
                                    "{owner} does (claim {claim}); only the owner signs").format(
                     unit=unit, client=client_key, line=line, owner=owner.unit,
                     claim=owner.claim_id))
-            if _lapsed(owner, at):
+            if lapsed(owner, at):
                 raise NotOwner(_(
                     "the claim of {unit} on client {client} for line {line} lapsed unsigned "
                     "at {lapsed}, before {at}; file a new claim to own it again").format(
@@ -245,20 +208,20 @@ class PgClaims:
             row = conn.execute(f"UPDATE {self._s}.claim SET signed = TRUE WHERE claim_id = %s "
                                f"RETURNING {CLAIM}", (owner.claim_id,)).fetchone()
             assert row is not None
-            return _claim(row)
+            return claim_row(row)
         return self._db.run(lambda conn: self._db.transaction(conn, body), safe=True)
 
     def owner(self, client_key: str, line: str, at: dt.datetime | None = None) -> Claim | None:
         """The owning claim, or None (also None when it has lapsed by ``at``)."""
-        _when("at", at, optional=True)
+        aware("at", at, optional=True)
         row = self._db.run(lambda conn: conn.execute(
             f"SELECT {', '.join('c.' + c.strip() for c in CLAIM.split(','))} FROM "
             f"{self._s}.claim_owner o JOIN {self._s}.claim c ON c.claim_id = o.claim_id "
             "WHERE o.client_key = %s AND o.line = %s", (client_key, line)).fetchone(), safe=True)
         if row is None:
             return None
-        claim = _claim(row)
-        return None if at is not None and _lapsed(claim, at) else claim
+        claim = claim_row(row)
+        return None if at is not None and lapsed(claim, at) else claim
 
     def claims(self, *, client_key: str | None = None, line: str | None = None,
                unit: str | None = None, manager: str | None = None,
@@ -270,7 +233,7 @@ class PgClaims:
         args = [value for value in given.values() if value is not None]
         sql = (f"SELECT {CLAIM} FROM {self._s}.claim"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY claim_id")
-        return [_claim(r) for r in self._db.run(
+        return [claim_row(r) for r in self._db.run(
             lambda conn: conn.execute(sql.encode(), args).fetchall(), safe=True)]
 
     # -- applications, escalations, reassignments -----------------------------------------
@@ -280,8 +243,8 @@ class PgClaims:
         """A marketing application (营销申报, D-16), with the owner at ``at`` recorded."""
         for name, value in (("client_key", client_key), ("line", line), ("unit", unit),
                             ("key", key), ("by", by)):
-            _text(name, value)
-        _when("at", at)
+            text_arg(name, value)
+        aware("at", at)
         if not isinstance(note, str):
             raise InputError("note", note, "must be text")
 
@@ -298,7 +261,7 @@ class PgClaims:
                 f"by, note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {APPLICATION}",
                 (client_key, line, unit, owner, at, key, by, note)).fetchone()
             assert made is not None
-            return _application(made)
+            return application_row(made)
 
         def work(conn: psycopg.Connection[Any]) -> Application:
             row = conn.execute(f"SELECT {APPLICATION} FROM {self._s}.application "
@@ -306,7 +269,7 @@ class PgClaims:
             if row is None:
                 self._key_free(conn, "claim", key)
                 return self._db.transaction(conn, body)
-            seen = _application(row)
+            seen = application_row(row)
             if (seen.client_key, seen.line, seen.unit) != (client_key, line, unit):
                 raise KeyConflict(_(
                     "key {key!r} was already used by {by} for an application of {unit} on "
@@ -333,14 +296,14 @@ class PgClaims:
         args = [value for value in given.values() if value is not None]
         sql = (f"SELECT {APPLICATION} FROM {self._s}.application"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY application_id")
-        return [_application(r) for r in self._db.run(
+        return [application_row(r) for r in self._db.run(
             lambda conn: conn.execute(sql.encode(), args).fetchall(), safe=True)]
 
     def escalations(self, *, to: str | None = None) -> list[Escalation]:
         sql = (f"SELECT {ESCALATION} FROM {self._s}.escalation"
                + (" WHERE to_centre = %s" if to is not None else "") + " ORDER BY escalation_id")
         args = [to] if to is not None else []
-        return [_escalation(r) for r in self._db.run(
+        return [escalation_row(r) for r in self._db.run(
             lambda conn: conn.execute(sql.encode(), args).fetchall(), safe=True)]
 
     def move_manager(self, from_manager: str, to_manager: str, *, by: str, level: str,
@@ -351,8 +314,8 @@ class PgClaims:
         second run would record a second reassignment); the error says to look first."""
         for name, value in (("from_manager", from_manager), ("to_manager", to_manager),
                             ("by", by), ("level", level)):
-            _text(name, value)
-        _when("at", at)
+            text_arg(name, value)
+        aware("at", at)
         if from_manager == to_manager:
             raise InputError("to_manager", to_manager, "must differ from from_manager")
 
@@ -364,10 +327,10 @@ class PgClaims:
                 f"claims) VALUES (%s, %s, %s, %s, %s, %s) RETURNING {REASSIGNMENT}",
                 (from_manager, to_manager, by, level, at, moved)).fetchone()
             assert row is not None
-            return _reassignment(row)
+            return reassignment_row(row)
         return self._db.run(lambda conn: self._db.transaction(conn, body), safe=False)
 
     def reassignments(self) -> list[Reassignment]:
-        return [_reassignment(r) for r in self._db.run(lambda conn: conn.execute(
+        return [reassignment_row(r) for r in self._db.run(lambda conn: conn.execute(
             f"SELECT {REASSIGNMENT} FROM {self._s}.reassignment "
             "ORDER BY reassignment_id").fetchall(), safe=True)]

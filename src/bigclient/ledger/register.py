@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from bigclient.errors import BigClientError, InputError
 from bigclient.i18n import _
@@ -26,6 +26,8 @@ from bigclient.ledger.claims import (
     ClaimStore,
     Escalation,
     Reassignment,
+    aware,
+    lapsed,
 )
 from bigclient.sections.ownership.rules import OwnershipRules
 
@@ -64,11 +66,8 @@ def _text(name: str, value: Any, optional: bool = False) -> Any:
 
 
 def _aware(name: str, value: Any) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise InputError(name, value, _("must be a date and time with a time zone (for "
-                                        "example 2026-03-01T09:00:00+08:00); bigclient "
-                                        "reads no clock and guesses no zone"))
-    return value
+    aware(name, value)
+    return cast(dt.datetime, value)
 
 
 class ClaimRegister:
@@ -237,8 +236,7 @@ class ClaimRegister:
         gone = set(departed)
         owning: dict[str, list[Claim]] = {}
         for c in self.store.claims(status="owner"):
-            if when is not None and not c.signed and c.lapses_at is not None \
-                    and c.lapses_at <= when:
+            if when is not None and lapsed(c, when):
                 continue
             owning.setdefault(c.client_key, []).append(c)
         out: list[Orphan] = []

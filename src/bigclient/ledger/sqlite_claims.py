@@ -23,7 +23,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from bigclient.errors import StoreError
 from bigclient.i18n import _
 from bigclient.ledger.base import KeyConflict
 from bigclient.ledger.claims import (
@@ -35,9 +34,16 @@ from bigclient.ledger.claims import (
     Escalation,
     NotOwner,
     Reassignment,
+    application_row,
+    aware,
+    claim_row,
+    escalation_row,
+    lapsed,
+    reassignment_row,
 )
 
 T = TypeVar("T")
+_TIME = dt.datetime.fromisoformat  # times are kept as UTC ISO text
 
 CLAIM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS claim (          -- every registration (报备) ever filed, D-16
@@ -101,44 +107,13 @@ _APPLICATION = "application_id, client_key, line, unit, owner, at, key, filed_by
 _REASSIGNMENT = "reassignment_id, from_manager, to_manager, approved_by, level, at, claims"
 
 
-def _text(at: dt.datetime) -> str:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise StoreError(_("times given to a claim store must carry a time zone, found "
-                           "{at}").format(at=at.isoformat()))
+def _text(at: dt.datetime, name: str = "at") -> str:
+    aware(name, at)
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.fromisoformat(text)
 
 
-def _claim(row: tuple[Any, ...]) -> Claim:
-    return Claim(claim_id=row[0], client_key=row[1], line=row[2], unit=row[3],
-                 at=dt.datetime.fromisoformat(row[4]), key=row[5], by=row[6], manager=row[7],
-                 lapses_at=_time(row[8]), signed=bool(row[9]), territory=row[10],
-                 business_place=row[11], status=cast(ClaimStatus, row[12]))
-
-
-def _escalation(row: tuple[Any, ...]) -> Escalation:
-    return Escalation(escalation_id=row[0], client_key=row[1], line=row[2], claim_id=row[3],
-                      claimant=row[4], owner=row[5], to=row[6],
-                      at=dt.datetime.fromisoformat(row[7]))
-
-
-def _application(row: tuple[Any, ...]) -> Application:
-    return Application(application_id=row[0], client_key=row[1], line=row[2], unit=row[3],
-                       owner=row[4], at=dt.datetime.fromisoformat(row[5]), key=row[6],
-                       by=row[7], note=row[8])
-
-
-def _reassignment(row: tuple[Any, ...]) -> Reassignment:
-    return Reassignment(reassignment_id=row[0], from_manager=row[1], to_manager=row[2],
-                        by=row[3], level=row[4], at=dt.datetime.fromisoformat(row[5]),
-                        claims=row[6])
-
-
-def _lapsed(owner: Claim, at: dt.datetime) -> bool:
-    return not owner.signed and owner.lapses_at is not None and owner.lapses_at <= at
 
 
 class SqliteClaims:
@@ -185,13 +160,13 @@ class SqliteClaims:
     def _get(conn: sqlite3.Connection, claim_id: int) -> Claim:
         row = conn.execute(f"SELECT {_CLAIM} FROM claim WHERE claim_id = ?",
                            (claim_id,)).fetchone()
-        return _claim(row)
+        return claim_row(row, _TIME)
 
     @staticmethod
     def _owner_row(conn: sqlite3.Connection, client_key: str, line: str) -> Claim | None:
         row = conn.execute(f"SELECT {_CLAIM} FROM claim WHERE client_key = ? AND line = ? "
                            "AND status = 'owner'", (client_key, line)).fetchone()
-        return None if row is None else _claim(row)
+        return None if row is None else claim_row(row, _TIME)
 
     @staticmethod
     def _key_elsewhere(conn: sqlite3.Connection, key: str, table: str, what: str) -> None:
@@ -208,7 +183,7 @@ class SqliteClaims:
         lapses = None if req.lapses_at is None else _text(req.lapses_at)
 
         def replay(conn: sqlite3.Connection, row: tuple[Any, ...]) -> ClaimOutcome:
-            mine = _claim(row[:13])
+            mine = claim_row(row[:13], _TIME)
             if (mine.client_key, mine.line, mine.unit) != (req.client_key, req.line, req.unit):
                 raise KeyConflict(_(
                     "key {key!r} was already used by {by} at {at} to register client "
@@ -223,7 +198,7 @@ class SqliteClaims:
                                (mine.claim_id,)).fetchone()
             owner = mine if owner_id == mine.claim_id else self._get(conn, owner_id)
             return ClaimOutcome(claim=mine, won=won, owner=owner, new=False,
-                                escalation=None if esc is None else _escalation(esc))
+                                escalation=None if esc is None else escalation_row(esc, _TIME))
 
         def body(conn: sqlite3.Connection) -> ClaimOutcome:
             row = conn.execute(f"SELECT {_CLAIM}, won, owner_claim FROM claim WHERE key = ?",
@@ -232,7 +207,7 @@ class SqliteClaims:
                 return replay(conn, row)
             self._key_elsewhere(conn, req.key, "claim_application", _("a marketing application"))
             owner = self._owner_row(conn, req.client_key, req.line)
-            if owner is not None and _lapsed(owner, req.at):
+            if owner is not None and lapsed(owner, req.at):
                 conn.execute("UPDATE claim SET status = 'lapsed' WHERE claim_id = ?",
                              (owner.claim_id,))
                 owner = None
@@ -280,7 +255,7 @@ class SqliteClaims:
                                  "signs it").format(client=client_key, line=line,
                                                     owner=owner.unit, unit=unit,
                                                     at=owner.at.isoformat()))
-            if _lapsed(owner, at):  # as owner(at) says: its protection ended unsigned
+            if lapsed(owner, at):  # as owner(at) says: its protection ended unsigned
                 raise NotOwner(_("the claim of {unit} on client {client} (line {line}) lapsed "
                                  "unsigned at {lapsed}, before {at}; register it again to own "
                                  "it").format(unit=unit, client=client_key, line=line,
@@ -295,7 +270,7 @@ class SqliteClaims:
         if at is not None:
             _text(at)
         found = self._claim_read(lambda conn: self._owner_row(conn, client_key, line), None)
-        if found is not None and at is not None and _lapsed(found, at):
+        if found is not None and at is not None and lapsed(found, at):
             return None
         return found
 
@@ -310,7 +285,7 @@ class SqliteClaims:
                                                  else "") + " ORDER BY claim_id"
         rows: list[tuple[Any, ...]] = self._claim_read(
             lambda conn: conn.execute(sql, values).fetchall(), [])
-        return [_claim(r) for r in rows]
+        return [claim_row(r, _TIME) for r in rows]
 
     # -- applications and escalations -----------------------------------------------------
 
@@ -322,7 +297,7 @@ class SqliteClaims:
             row = conn.execute(f"SELECT {_APPLICATION} FROM claim_application WHERE key = ?",
                                (key,)).fetchone()
             if row is not None:
-                seen = _application(row)
+                seen = application_row(row, _TIME)
                 if (seen.client_key, seen.line, seen.unit) != (client_key, line, unit):
                     raise KeyConflict(_(
                         "key {key!r} was already used by {by} at {at} for unit {unit}'s "
@@ -333,14 +308,14 @@ class SqliteClaims:
                 return seen
             self._key_elsewhere(conn, key, "claim", _("a registration (claim)"))
             owner = self._owner_row(conn, client_key, line)
-            owning = None if owner is None or _lapsed(owner, at) else owner.unit
+            owning = None if owner is None or lapsed(owner, at) else owner.unit
             cur = conn.execute(
                 "INSERT INTO claim_application (client_key, line, unit, owner, at, key, "
                 "filed_by, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (client_key, line, unit, owning, when, key, by, note))
-            return _application(conn.execute(
+            return application_row(conn.execute(
                 f"SELECT {_APPLICATION} FROM claim_application WHERE application_id = ?",
-                (cur.lastrowid,)).fetchone())
+                (cur.lastrowid,)).fetchone(), _TIME)
 
         return self._claim_write(body)
 
@@ -353,7 +328,7 @@ class SqliteClaims:
             " WHERE " + " AND ".join(where) if where else "") + " ORDER BY application_id"
         rows: list[tuple[Any, ...]] = self._claim_read(
             lambda conn: conn.execute(sql, values).fetchall(), [])
-        return [_application(r) for r in rows]
+        return [application_row(r, _TIME) for r in rows]
 
     def escalations(self, *, to: str | None = None) -> list[Escalation]:
         sql = f"SELECT {_ESCALATION} FROM claim_escalation" + (
@@ -361,7 +336,7 @@ class SqliteClaims:
         values = [] if to is None else [to]
         rows: list[tuple[Any, ...]] = self._claim_read(
             lambda conn: conn.execute(sql, values).fetchall(), [])
-        return [_escalation(r) for r in rows]
+        return [escalation_row(r, _TIME) for r in rows]
 
     # -- reassignment ---------------------------------------------------------------------
 
@@ -376,9 +351,9 @@ class SqliteClaims:
                 "INSERT INTO claim_reassignment (from_manager, to_manager, approved_by, level, "
                 "at, claims) VALUES (?, ?, ?, ?, ?, ?)",
                 (from_manager, to_manager, by, level, when, moved))
-            return _reassignment(conn.execute(
+            return reassignment_row(conn.execute(
                 f"SELECT {_REASSIGNMENT} FROM claim_reassignment WHERE reassignment_id = ?",
-                (cur.lastrowid,)).fetchone())
+                (cur.lastrowid,)).fetchone(), _TIME)
 
         return self._claim_write(body)
 
@@ -386,4 +361,4 @@ class SqliteClaims:
         rows: list[tuple[Any, ...]] = self._claim_read(lambda conn: conn.execute(
             f"SELECT {_REASSIGNMENT} FROM claim_reassignment ORDER BY reassignment_id"
         ).fetchall(), [])
-        return [_reassignment(r) for r in rows]
+        return [reassignment_row(r, _TIME) for r in rows]
