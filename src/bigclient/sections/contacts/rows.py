@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,18 +160,25 @@ class _Row:
             self.problem(str(key), _("unknown column; {hint}").format(hint=hint))
 
 
-def read_clients(rows: Iterable[tuple[int, Mapping[str, Any]]], cadences: Collection[str],
-                 today: dt.date, problems: list[RowProblem], *,
-                 table: str = "clients") -> dict[str, Client]:
-    """The clients by key; each bad one is a problem (and left out)."""
-    clients: dict[str, Client] = {}
-    reported: set[str] = set()
+def _records(rows: Iterable[tuple[int, Mapping[str, Any]]], table: str,
+             problems: list[RowProblem]) -> Iterator[tuple[int, _Row]]:
+    """Each row that is a record of named values; any other is a problem, and skipped."""
     for n, record in rows:
         r = _Row(table, n, record, problems)
         if not isinstance(record, Mapping):
             r.problem("", _("row {n}: expected a record of named values, found {value}").format(
                 n=n, value=shown(record)))
             continue
+        yield n, r
+
+
+def read_clients(rows: Iterable[tuple[int, Mapping[str, Any]]], cadences: Collection[str],
+                 today: dt.date, problems: list[RowProblem], *,
+                 table: str = "clients") -> dict[str, Client]:
+    """The clients by key; each bad one is a problem (and left out)."""
+    clients: dict[str, Client] = {}
+    reported: set[str] = set()
+    for n, r in _records(rows, table, problems):
         r.unknown_keys(CLIENT_FIELDS, reported)
         key = r.text("client_key")
         cadence = r.text("cadence")
@@ -203,12 +210,7 @@ def read_contacts(rows: Iterable[tuple[int, Mapping[str, Any]]], clients: Collec
     """The contacts made so far; each bad one is a problem (and left out)."""
     out: list[Contact] = []
     reported: set[str] = set()
-    for n, record in rows:
-        r = _Row(table, n, record, problems)
-        if not isinstance(record, Mapping):
-            r.problem("", _("row {n}: expected a record of named values, found {value}").format(
-                n=n, value=shown(record)))
-            continue
+    for n, r in _records(rows, table, problems):
         r.unknown_keys(CONTACT_FIELDS, reported)
         key = r.text("client_key")
         if key is not None and key not in clients:
