@@ -78,7 +78,9 @@ class Header(Model):
     rounding: Rounding = Field(default_factory=Rounding, description="rounding, declared once")
     lines: dict[Identifier, Label] = Field(default_factory=dict,
                                            description="product lines (业务种类)")
-    inputs: dict[Identifier, FieldSpec] = Field(description="what a client record gives")
+    inputs: dict[Identifier, FieldSpec] = Field(
+        default_factory=dict, description="what a client record gives (a ruleset that only "
+        "pays people or scores units, with no client rules, may leave it out)")
     identity: dict[Identifier, Label] = Field(
         default_factory=dict, description="columns that name a client record but are not "
         "inputs (e.g. client_id, name): accepted and passed through to the decision, never "

@@ -83,6 +83,15 @@ class Decided(Protocol):
     def notes(self) -> tuple[tuple[str, ...], ...]: ...
 
 
+@dataclass
+class CaseOutcome:
+    """What a section-run case produced: ``actual`` maps every expectable field to its
+    value (Decimals, text, lists or maps of them); ``explanation`` is shown on failure."""
+
+    actual: dict[str, Any]
+    explanation: str = ""
+
+
 class CompiledSection:
     """A section compiled for evaluation. Evaluation is pure: no clock, no I/O."""
 
@@ -121,6 +130,7 @@ class Section:
     elements: ClassVar[Mapping[YamlPath, Element]] = {}  # lists of named elements
     named_map: ClassVar[Element | None] = None  # the key is a map whose keys name elements
     positional: ClassVar[frozenset[YamlPath]] = frozenset()  # lists diffed row by row
+    case_key: ClassVar[str | None] = None  # a case with this key is run by ``case`` below
 
     def spec_field(self) -> tuple[Any, Any]:
         """(annotation, pydantic Field) of the key in the ruleset model."""
@@ -154,6 +164,11 @@ class Section:
     def whole(self, path: YamlPath) -> bool:
         """True if ``path`` is a whole named entry of this section (added or removed)."""
         return False
+
+    def case(self, compiled: Any, given: Any, case: Mapping[str, Any]) -> CaseOutcome:
+        """Run one YAML case that names ``case_key`` (e.g. ``pay:``) against the compiled
+        section: the case's values, the fields an ``expect:`` may name, and an explanation."""
+        raise NotImplementedError
 
     def added_detail(self, kind: str, what: Mapping[str, Any]) -> tuple[str, str] | None:
         """What to add after 'Tier added: gold' (en, zh), for an element of this section."""

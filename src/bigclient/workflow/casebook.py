@@ -20,6 +20,8 @@ from bigclient.i18n import _, language
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
 from bigclient.ruleset import Ruleset, load, version_files, version_key
+from bigclient.sections import SECTIONS
+from bigclient.sections.base import Section
 
 EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route", "routes",
               "error")
@@ -104,11 +106,84 @@ def _show(value: Any) -> Any:
     return value
 
 
+CASE_SECTIONS: dict[str, Section] = {s.case_key: s for s in SECTIONS if s.case_key}
+"""Sections that run their own cases, by the case key that names them (``pay:``, …)."""
+
+
+def _same(want: Any, got: Any) -> bool:
+    """Equal as policy staff mean it: ``1.2万`` equals Decimal 12000; maps and lists compare
+    item by item; a map expectation names only the keys it cares about."""
+    if isinstance(got, Decimal) and not isinstance(want, bool):
+        try:
+            return parse_amount(want) == got
+        except AmountError:
+            return False
+    if isinstance(got, dict) and isinstance(want, dict):
+        return all(k in got and _same(v, got[k]) for k, v in want.items())
+    if isinstance(got, (list, tuple)) and isinstance(want, list):
+        return len(want) == len(got) and all(_same(w, g) for w, g in zip(want, got, strict=True))
+    return bool(want == got)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run_section_case(rs: Ruleset, key: str, case: Mapping[str, Any],
+                     defaults: Mapping[str, Any], result: CaseResult) -> CaseResult:
+    """A case a section runs (``pay:``, ``assess:``, …): compare ``expect`` field by field."""
+    section = CASE_SECTIONS[key]
+    expect = case.get("expect") or {}
+    compiled = rs.section(section.key)
+    if compiled is None:
+        result.passed = False
+        result.error = _("{id} {version} has no '{section}:' section to run a '{key}:' case "
+                         "against").format(id=rs.id, version=rs.version, section=section.key,
+                                           key=key)
+        return result
+    given = case[key]
+    if isinstance(given, dict) and isinstance(defaults.get(key), dict):
+        given = {**defaults[key], **given}
+    try:
+        outcome = section.case(compiled, given, case)
+    except BigClientError as exc:
+        if "error" in expect and str(expect["error"]) in str(exc):
+            return result
+        result.passed = False
+        result.error = str(exc)
+        return result
+    if "error" in expect:
+        result.passed = False
+        result.mismatches.append(("error", expect["error"], None))
+    for field_name, want in expect.items():
+        if field_name == "error":
+            continue
+        if field_name not in outcome.actual:
+            result.passed = False
+            result.mismatches.append((field_name, want, _("(not a field; fields are: {fields})")
+                                      .format(fields=", ".join(outcome.actual))))
+        elif not _same(want, outcome.actual[field_name]):
+            result.passed = False
+            result.mismatches.append((field_name, want, _plain(outcome.actual[field_name])))
+    if not result.passed:
+        result.explanation = outcome.explanation
+    return result
+
+
 def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], file: str,
              line: int) -> CaseResult:
     name = str(case.get("name", _("case at line {line}").format(line=line)))
     expect = case.get("expect") or {}
     result = CaseResult(file, line, name, rs.version, True)
+    for key in CASE_SECTIONS:
+        if key in case:
+            return run_section_case(rs, key, case, defaults, result)
     client = {**defaults.get("input", {}), **(case.get("input") or {})}
     context = {**defaults.get("context", {}), **(case.get("context") or {})}
     on = case.get("on")
@@ -153,7 +228,8 @@ def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
         problems.append(src.problem((), _("a case file needs a 'cases:' list"), code="BC401"))
         return src, problems
     for key in data:
-        if key not in ("ruleset", "versions", "input", "context", "cases", "note"):
+        if key not in ("ruleset", "versions", "input", "context", "cases", "note",
+                       *CASE_SECTIONS):
             problems.append(
                 src.problem(
                     (key,),
@@ -172,9 +248,14 @@ def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
                 )
             )
             continue
+        own = [k for k in case if k in CASE_SECTIONS]
+        if len(own) > 1:
+            problems.append(src.problem(("cases", i, own[1]), _(
+                "a case runs one thing; '{a}' and '{b}' are both given").format(
+                    a=own[0], b=own[1]), code="BC401"))
         for key in case:
             if key not in ("name", "rule", "input", "context", "override", "on", "expect",
-                           "versions", "note"):
+                           "versions", "note", *CASE_SECTIONS):
                 problems.append(
                     src.problem(
                         ("cases", i, key),
@@ -183,7 +264,7 @@ def read_casefile(path: Path) -> tuple[Located, list[Problem]]:
                     )
                 )
         for key in case.get("expect") or {}:
-            if key not in EXPECTABLE:
+            if not own and key not in EXPECTABLE:
                 problems.append(
                     src.problem(
                         ("cases", i, "expect", key),
@@ -222,7 +303,8 @@ def run_folder(folder: Path, rulesets: Iterable[Ruleset] | None = None) -> list[
             results.append(_not_run(RulesetError(problems), str(path), "-"))
             continue
         data = src.data
-        defaults = {"input": data.get("input") or {}, "context": data.get("context") or {}}
+        defaults = {"input": data.get("input") or {}, "context": data.get("context") or {},
+                    **{k: data[k] for k in CASE_SECTIONS if k in data}}
         for rs in versions:
             if data.get("ruleset") not in (None, rs.id):
                 continue
