@@ -6,8 +6,8 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
-BC6xx versions of one ruleset side by side, BC7xx labels, BC86x–BC87x contact cadence.
-BC6xx versions of one ruleset side by side, BC7xx labels, BC83x-BC84x ownership.
+BC6xx versions of one ruleset side by side, BC7xx labels, BC80x routing, BC83x-BC84x
+ownership, BC86x–BC87x contact cadence, BC90x-BC91x incentives.
 """
 
 from __future__ import annotations
@@ -375,4 +375,53 @@ CODES: dict[str, Code] = _codes(
          "reassignment can be approved.",
          "List the permission levels lowest first, e.g. outlet_manager, office, sub_bureau, "
          "enterprise.", "权限级别少于两级"),
+    # -- BC901-BC919: incentives (pay, hold-backs, points, grades, projects, competitions) ----
+    Code("BC901", "error", "Amount table keyed by a field that is not an enum",
+         "An amount given 'by' a field (e.g. the hold-back by employment, D-21) must name an "
+         "enum field of the employee, so that every possible value has an amount.",
+         "Name an enum field declared under incentives.employee, or declare it.",
+         "金额表所依据的字段不是枚举字段"),
+    Code("BC902", "error", "Amount table does not match the field's values",
+         "A table of amounts lists a value the field does not have, or leaves one out; an "
+         "employee with a missing value would be paid nothing without anyone noticing.",
+         "List exactly the field's values, with 0 where nothing is paid.",
+         "金额表与字段取值不一致"),
+    Code("BC903", "error", "Floor above cap",
+         "A component's floor is above its cap, so no amount could satisfy both.",
+         "Lower the floor or raise the cap.", "保底高于封顶"),
+    Code("BC904", "error", "Commission brackets out of order",
+         "Brackets are read lowest first; each must start above the one before.",
+         "Sort the brackets by 'from', lowest first, without repeats.", "提成档次顺序错误"),
+    Code("BC905", "error", "Hold-back steps out of order or share out of range",
+         "Hold-back steps are read highest score first, and each pays a share between 0% and "
+         "100% of the amount withheld (D-21).",
+         "List steps from the highest score down, with shares between 0% and 100%.",
+         "切块兑现档次错误"),
+    Code("BC906", "error", "Name declared twice",
+         "The same name is an employee field, a measure or a project field more than once; "
+         "an expression could not tell which is meant.",
+         "Rename one of them.", "名称重复声明"),
+    Code("BC907", "error", "Grade ladder does not match the grade field",
+         "The grade ladder (D-22) must name an enum field of the employee and list each of "
+         "its values once, lowest grade first.",
+         "List every value of the grade field once in 'order'.", "等级序列与等级字段不一致"),
+    Code("BC908", "error", "Point scheme reads an unknown measure",
+         "The star point scheme (D-23) earns points from measures; each must be declared.",
+         "Declare the measure under incentives.measures or fix its spelling.",
+         "积分规则引用了未声明的指标"),
+    Code("BC909", "error", "Award levels out of order",
+         "Award levels (D-23) are listed lowest first: each needs more points than the one "
+         "before and pays no less; the quarterly advance is a share between 0% and 100%.",
+         "Sort the levels by points, lowest first, with non-decreasing awards.",
+         "奖励档次顺序错误"),
+    Code("BC910", "error", "Id used twice",
+         "Two components (or competitions) share an id; payslips and cases name them by id.",
+         "Give each a different id.", "编号重复"),
+    Code("BC911", "error", "Prize place listed twice",
+         "A competition (D-25) lists the same prize place twice.",
+         "Give each place one prize.", "奖项名次重复"),
+    Code("BC912", "info", "Measure read by no rule",
+         "A measure is declared but no component, point scheme, grade rule or project award "
+         "reads it; a payroll file would carry it for nothing.",
+         "Use it in a rule, or remove it.", "指标未被任何规则使用"),
 )

@@ -32,6 +32,12 @@ from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
 from bigclient.sections.contacts.due import DueReport
 from bigclient.sections.ids.scheme import IdScheme
+from bigclient.sections.incentives import (
+    CompetitionResult,
+    GradeReview,
+    Payslip,
+    YearSettlement,
+)
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
@@ -93,6 +99,14 @@ class Ruleset:
                         code="BC120",
                     )
                 )
+        client_parts = [k for k in ("scoring", "flags", "routing", "ownership", "ids")
+                        if spec.part(k)]
+        if spec.part("qualification") is None and (spec.inputs or client_parts):
+            problems.append(src.problem((), _(
+                "'qualification' is required here but missing: a ruleset with client inputs "
+                "or client sections ({parts}) must say who is a big client").format(
+                    parts=", ".join(client_parts) or "inputs"), code="BC103",
+                hint=_("add 'qualification:'")))
         labels = {name: f.label for part in (spec.inputs, spec.context) for name, f in part.items()}
         value_labels = {name: f.values for part in (spec.inputs, spec.context)
                         for name, f in part.items() if f.values}
@@ -272,6 +286,53 @@ class Ruleset:
         if self._inputs.identity:
             decision.identity = self._inputs.identity_of(record, row)
         return decision
+
+    # -- incentives (D-21…D-25) ---------------------------------------------------------
+    def _incentives(self) -> Any:
+        section = self._compiled.get("incentives")
+        if section is None:
+            raise InputError("incentives", None, _(
+                "{id} {version} has no 'incentives:' section: it pays no one").format(
+                    id=self.id, version=self.version))
+        return section
+
+    def pay(self, employee: Mapping[str, Any], period: str, measures: Mapping[str, Any], *,
+            history: typing.Sequence[Mapping[str, Any]] = (),
+            projects: typing.Sequence[Mapping[str, Any]] = ()) -> Payslip:
+        """One employee's payslip for ``period`` (``2024-03``, ``2024-Q1``, ``2024-H1``,
+        ``2024``). ``history``: the measures of the earlier quarters of the year a point
+        scheme's advance depends on (all four quarters for a year); ``projects``: key
+        projects for a year's project awards. Pure: re-runnable for any past period."""
+        payslip: Payslip = self._incentives().pay(employee, period, measures,
+                                                  history=history, projects=projects)
+        return payslip
+
+    def settle_year(self, employee: Mapping[str, Any],
+                    quarters: typing.Sequence[Mapping[str, Any]], *,
+                    year: int | None = None) -> YearSettlement:
+        """The star point scheme's year-end balance: the year's award minus the quarterly
+        advances (D-23), never below zero unless the ruleset claws back."""
+        settlement: YearSettlement = self._incentives().settle_year(employee, quarters,
+                                                                    year=year)
+        return settlement
+
+    def review_grade(self, employee: Mapping[str, Any], period: str,
+                     measures: Mapping[str, Any]) -> GradeReview:
+        """The half-yearly grade proposal for one client manager (D-22)."""
+        review: GradeReview = self._incentives().review_grade(employee, period, measures)
+        return review
+
+    def compete(self, competition: str, teams: typing.Sequence[Mapping[str, Any]],
+                period: str) -> CompetitionResult:
+        """Settle a competition between teams for one period: prizes, penalties (D-25)."""
+        inc = self._incentives()
+        comp = inc.competitions.get(competition)
+        if comp is None:
+            raise InputError("competition", competition, _(
+                "not a competition of this ruleset; competitions: {ids}").format(
+                    ids=", ".join(inc.competitions) or "—"))
+        result: CompetitionResult = comp.settle(teams, period, inc.round)
+        return result
 
     def due_contacts(self, clients: Iterable[Mapping[str, Any]],
                      contacts: Iterable[Mapping[str, Any]], today: dt.date) -> DueReport:

@@ -9,6 +9,7 @@ from bigclient.sections import (
     derived,
     flags,
     ids,
+    incentives,
     ownership,
     qualification,
     routing,
@@ -25,4 +26,5 @@ SECTIONS: tuple[Section, ...] = (
     routing.SECTION,
     ownership.SECTION,
     ids.SECTION,
+    incentives.SECTION,
 )

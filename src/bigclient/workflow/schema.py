@@ -67,6 +67,9 @@ def _reshape(node: Any) -> Any:
         rest = {k: v for k, v in out.items()
                 if k != "anyOf" and not (k == "default" and v is None)}
         out = {**kept, **rest}  # the field's own description wins over the type's
+    elif isinstance(options, list) and _NULL in options:  # X | Y | None: drop only the null
+        out = {**{k: v for k, v in out.items() if not (k == "default" and v is None)},
+               "anyOf": [o for o in options if o != _NULL]}
     if out.get("pattern") == AMOUNT["pattern"]:
         out = {"$ref": AMOUNT_REF, **{k: v for k, v in out.items() if k not in _AMOUNT_KEYS}}
     return out

@@ -29,18 +29,25 @@ class QualificationSection(Section):
         ("qualification", "criteria"): Element("criterion", "Criterion", "认定条件")}
 
     def spec_field(self) -> tuple[Any, Any]:
-        return Qualification, Field(description="who is a big client (D-1, D-2)")
+        return Qualification | None, Field(
+            None, description="who is a big client (D-1, D-2); required unless the ruleset "
+            "only pays people or scores units (no inputs and no other client section)")
 
-    def compile(self, part: Qualification, ctx: CompileContext) -> CompiledQualification:
+    def compile(self, part: Qualification | None,
+                ctx: CompileContext) -> CompiledQualification | None:
+        if part is None:
+            return None
         return compile_qualification(part, ctx)
 
-    def expressions(self, part: Qualification) -> Iterator[tuple[YamlPath, Any]]:
-        for i, c in enumerate(part.criteria):
+    def expressions(self, part: Qualification | None) -> Iterator[tuple[YamlPath, Any]]:
+        for i, c in enumerate(part.criteria if part is not None else ()):
             if c.when is not None:
                 yield ("qualification", "criteria", i, "when"), c.when
 
-    def checks(self, part: Qualification, compiled: CompiledQualification, src: Located,
-               ranges: Ranges) -> list[Problem]:
+    def checks(self, part: Qualification | None, compiled: CompiledQualification | None,
+               src: Located, ranges: Ranges) -> list[Problem]:
+        if part is None or compiled is None:
+            return []
         return check_qualification(part, compiled, src, ranges)
 
     def describe_early(self, path: YamlPath, old: Any, new: Any, frame: Frame,
