@@ -387,3 +387,32 @@ incentives:
     codes = [p.code for p in analyse(rs)]
     assert "BC912" in codes
     assert "BC912" not in [p.code for p in analyse(yueyang)]
+
+
+def test_the_award_level_howto_does_what_it_says() -> None:
+    """docs/howto/award-levels.md: the revision, its diff, its cases and its pay effect."""
+    import re as _re
+
+    from bigclient.workflow.diff import diff_rulesets
+
+    page = (ROOT / "docs" / "howto" / "award-levels.md").read_text(encoding="utf-8")
+    code = _re.search(r"```python\n(.*?)```", page, _re.S)
+    assert code is not None
+    printed: list[str] = []
+    namespace = {"print": lambda *a: printed.append(" ".join(str(x) for x in a))}
+    exec(compile(code.group(1), "award-levels.md", "exec"), namespace)  # noqa: S102
+    assert printed[0] == "300.00 → 500.00"
+    old = bigclient.load(YUEYANG)
+    new = bigclient.load(ROOT / "examples" / "revisions" / "yueyang-incentives" / "1.1.0.yaml")
+    words = [c.en for c in diff_rulesets(old, new)]
+    assert any("star1" in w and "300 → 500" in w for w in words), words
+    assert len(words) == 3
+    s = new.settle_year(EMPLOYEE, [{"philately": 10000}, {}, {}, {}])
+    assert ([q.advance for q in s.quarters], s.award, s.settlement) == (
+        [Decimal(400), 0, 0, 0], Decimal(500), Decimal(100))
+    text = YUEYANG.read_text(encoding="utf-8").replace(
+        "from: 100, award: 300", "from: 100, award: 700")
+    with pytest.raises(RulesetError) as info:
+        bigclient.load_text(text, "1.1.0.yaml")
+    assert [p.code for p in info.value.problems] == ["BC909"]
+    assert "lowest first" in str(info.value)
