@@ -28,6 +28,13 @@ from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
 from bigclient.sections.contacts.due import DueReport, due_contacts
 from bigclient.sections.ids.scheme import ClientId, IdScheme
+from bigclient.sections.incentives import (
+    CompetitionResult,
+    GradeReview,
+    PayLine,
+    Payslip,
+    YearSettlement,
+)
 from bigclient.workflow.registry import Registry, RegistryError
 
 __version__ = "0.1.0"
@@ -36,10 +43,12 @@ __all__ = [
     "BadRow",
     "BigClientError",
     "ClientId",
+    "CompetitionResult",
     "Decision",
     "DueReport",
     "EvaluationError",
     "ExhaustedError",
+    "GradeReview",
     "IdAllocator",
     "IdScheme",
     "InputError",
@@ -50,6 +59,8 @@ __all__ = [
     "InvalidLength",
     "KeyConflict",
     "Ledger",
+    "PayLine",
+    "Payslip",
     "PostgresLedger",
     "Problem",
     "Registry",
@@ -60,6 +71,7 @@ __all__ = [
     "StoreError",
     "UnknownHeadquarters",
     "UnknownRegion",
+    "YearSettlement",
     "__version__",
     "due_contacts",
     "load",
