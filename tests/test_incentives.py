@@ -400,7 +400,7 @@ def test_the_award_level_howto_does_what_it_says() -> None:
     assert code is not None
     printed: list[str] = []
     namespace = {"print": lambda *a: printed.append(" ".join(str(x) for x in a))}
-    exec(compile(code.group(1), "award-levels.md", "exec"), namespace)  # noqa: S102
+    exec(compile(code.group(1), "award-levels.md", "exec"), namespace)
     assert printed[0] == "300.00 → 500.00"
     old = bigclient.load(YUEYANG)
     new = bigclient.load(ROOT / "examples" / "revisions" / "yueyang-incentives" / "1.1.0.yaml")
@@ -416,3 +416,23 @@ def test_the_award_level_howto_does_what_it_says() -> None:
         bigclient.load_text(text, "1.1.0.yaml")
     assert [p.code for p in info.value.problems] == ["BC909"]
     assert "lowest first" in str(info.value)
+
+
+def test_a_period_is_paid_only_by_a_version_in_force_for_all_of_it(
+        yueyang: bigclient.Ruleset) -> None:
+    new = bigclient.load(ROOT / "examples" / "revisions" / "yueyang-incentives" / "1.1.0.yaml")
+    quarters = [{"philately": 10000}, {}, {}, {}]
+    with pytest.raises(InputError, match="in force from 2008-01-01"):
+        new.pay(EMPLOYEE, "2007", {}, history=quarters)
+    with pytest.raises(InputError, match="in force from 2008-01-01"):
+        new.settle_year(EMPLOYEE, quarters, year=2007)
+    with pytest.raises(InputError, match="in force from 2007-01-01"):
+        yueyang.review_grade(EMPLOYEE, "2006-H2", {"half_year_score": 50})
+    # the version in force then pays the past period, as it did at the time
+    reg = bigclient.Registry(ROOT / "rulesets")
+    then = reg.get("yueyang-incentives", on=parse_period("2007").first_day)
+    assert then.version == "1.0.0"
+    assert then.pay(EMPLOYEE, "2007", {}, history=quarters).total == Decimal(60)  # 300 - 240
+    assert parse_period("2024-Q1").last_day.isoformat() == "2024-03-31"
+    assert parse_period("2024-02").last_day.isoformat() == "2024-02-29"
+    assert parse_period("2024-H2").first_day.isoformat() == "2024-07-01"

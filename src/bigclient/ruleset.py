@@ -38,6 +38,7 @@ from bigclient.sections.incentives import (
     Payslip,
     YearSettlement,
 )
+from bigclient.sections.incentives.period import Period, parse_period
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
@@ -303,15 +304,32 @@ class Ruleset:
         ``2024``). ``history``: the measures of the earlier quarters of the year a point
         scheme's advance depends on (all four quarters for a year); ``projects``: key
         projects for a year's project awards. Pure: re-runnable for any past period."""
-        payslip: Payslip = self._incentives().pay(employee, period, measures,
+        payslip: Payslip = self._incentives().pay(employee, self._in_force(period), measures,
                                                   history=history, projects=projects)
         return payslip
+
+    def _in_force(self, period: str) -> Period:
+        """The period, if this version is in force for all of it: a past period is paid with
+        the rules then in force (``Registry.get(id, on=period.first_day)``), never with a
+        later version by mistake."""
+        p = parse_period(period)
+        start, end = self.effective_from, self.effective_to
+        if p.first_day < start or (end is not None and p.last_day > end):
+            until = _(" until {end}").format(end=end) if end is not None else ""
+            raise InputError("period", str(p), _(
+                "{id} {version} is in force from {start}{until}, not for all of {period}: "
+                "pay it with the version in force then (bigclient.Registry(...).get(id, "
+                "on=...))").format(id=self.id, version=self.version, start=start,
+                                    until=until, period=str(p)))
+        return p
 
     def settle_year(self, employee: Mapping[str, Any],
                     quarters: typing.Sequence[Mapping[str, Any]], *,
                     year: int | None = None) -> YearSettlement:
         """The star point scheme's year-end balance: the year's award minus the quarterly
         advances (D-23), never below zero unless the ruleset claws back."""
+        if year is not None:
+            self._in_force(str(year))
         settlement: YearSettlement = self._incentives().settle_year(employee, quarters,
                                                                     year=year)
         return settlement
@@ -319,7 +337,8 @@ class Ruleset:
     def review_grade(self, employee: Mapping[str, Any], period: str,
                      measures: Mapping[str, Any]) -> GradeReview:
         """The half-yearly grade proposal for one client manager (D-22)."""
-        review: GradeReview = self._incentives().review_grade(employee, period, measures)
+        review: GradeReview = self._incentives().review_grade(employee, self._in_force(period),
+                                                              measures)
         return review
 
     def compete(self, competition: str, teams: typing.Sequence[Mapping[str, Any]],
@@ -331,7 +350,7 @@ class Ruleset:
             raise InputError("competition", competition, _(
                 "not a competition of this ruleset; competitions: {ids}").format(
                     ids=", ".join(inc.competitions) or "—"))
-        result: CompetitionResult = comp.settle(teams, period, inc.round)
+        result: CompetitionResult = comp.settle(teams, self._in_force(period), inc.round)
         return result
 
     def due_contacts(self, clients: Iterable[Mapping[str, Any]],
