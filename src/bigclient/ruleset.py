@@ -179,7 +179,7 @@ class Ruleset:
     def approve_discount(self, request: DiscountRequest | Mapping[str, Any]
                          ) -> DiscountDecision:
         """Check a concession request against the ``discounts:`` section (D-28); pure."""
-        section = self._compiled.get("discounts")
+        section: Any = self._compiled.get("discounts")
         if section is None:
             raise InputError("discounts", None, _(
                 "{id} {version} has no 'discounts:' section, so it approves no concession"

@@ -101,7 +101,7 @@ class DiscountRequest:
                     values[name] = parse_amount(values[name], ratio=ratio)
                 except (AmountError, ArithmeticError) as exc:
                     raise InputError(name, values[name], str(exc)) from None
-        day = values["approved_on"] if "approved_on" in values else None
+        day = values.get("approved_on")
         if isinstance(day, str):
             try:
                 values["approved_on"] = dt.date.fromisoformat(day.strip())
