@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from bigclient.errors import InputError
-from bigclient.i18n import _
+from bigclient.i18n import _, language
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.common import Label
 from bigclient.language.expr import Compiled
@@ -200,7 +200,8 @@ class CompiledDiscounts(CompiledSection):
         if req.approver != spec.approver.id:
             out.append(Reason("wrong_approver", _(
                 "approved by '{given}', but only {label} ('{id}') approves concessions under "
-                "{ruleset} {version}").format(given=req.approver, label=spec.approver.label.en,
+                "{ruleset} {version}").format(given=req.approver,
+                                             label=spec.approver.label(language()),
                                              id=spec.approver.id, ruleset=self.ruleset,
                                              version=self.version)))
         out.extend(self._limit(req))
@@ -240,15 +241,12 @@ class CompiledDiscounts(CompiledSection):
                 kind=_("a ratio") if req.kind == "ratio" else _("an amount")))]
         if req.value <= most:
             return []
-        if req.kind == "ratio":
-            return [Reason("over_limit", _(
-                "{value}% is over the largest concession {label} may approve ({most}%)"
-            ).format(value=format_amount(req.value * 100), label=self.spec.approver.label.en,
-                     most=format_amount(most * 100)))]
+        ratio = req.kind == "ratio"
         return [Reason("over_limit", _(
             "{value} is over the largest concession {label} may approve ({most})").format(
-            value=format_amount(req.value), label=self.spec.approver.label.en,
-            most=format_amount(most)))]
+            value=format_amount(req.value * 100) + "%" if ratio else format_amount(req.value),
+            label=self.spec.approver.label(language()),
+            most=format_amount(most * 100) + "%" if ratio else format_amount(most)))]
 
     def _eligible(self, req: DiscountRequest) -> bool:
         assert self.eligible is not None
