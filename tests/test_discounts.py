@@ -6,13 +6,16 @@ clients and covered lines, on a day the ruleset is in force; located load proble
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from discount_rulesets import ELIGIBLE, HEADER, TEXT, request
 
 import bigclient
+from bigclient.cli import main
 from bigclient.errors import InputError, RulesetError
 from bigclient.ruleset import load_text
 from bigclient.sections.discounts import REASONS, DiscountDecision, DiscountRequest
@@ -163,3 +166,16 @@ def test_cases_check_approvals(rs: bigclient.Ruleset) -> None:
     merged = run_case(rs, {"name": "d", "discount": {"line": "letters"},
                            "expect": {"reasons": ["line_not_covered"]}}, defaults, "c.yaml", 4)
     assert merged.passed, merged.mismatches
+
+
+def test_the_howto_case_file_runs(tmp_path: Path) -> None:
+    """The case file shown in docs/howto/discounts.md passes against the test ruleset."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "howto" / "discounts.md"
+           ).read_text(encoding="utf-8")
+    block = re.findall(r"```yaml\n(.*?)```", doc, re.S)[1]
+    folder = tmp_path / "jx-test"
+    (folder / "cases").mkdir(parents=True)
+    (folder / "1.0.0.yaml").write_text(TEXT, encoding="utf-8")
+    (folder / "cases" / "d28.yaml").write_text(block.replace("jiangxi-postal", "jx-test"),
+                                               encoding="utf-8")
+    assert main(["test", str(folder)]) == 0
