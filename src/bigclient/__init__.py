@@ -21,12 +21,14 @@ from bigclient.errors import (
 )
 from bigclient.language.amounts import parse_amount
 from bigclient.ledger import IdAllocator, KeyConflict, Ledger, UnknownHeadquarters
+from bigclient.ledger.discounts import DiscountRecord, DiscountStore, NotApproved
 from bigclient.ledger.locate import open_ledger
 from bigclient.ledger.postgres import PostgresLedger
 from bigclient.ledger.sqlite import SqliteLedger
 from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
 from bigclient.sections.contacts.due import DueReport, due_contacts
+from bigclient.sections.discounts import DiscountDecision, DiscountRequest
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 from bigclient.sections.incentives import (
     CompetitionResult,
@@ -45,6 +47,10 @@ __all__ = [
     "ClientId",
     "CompetitionResult",
     "Decision",
+    "DiscountDecision",
+    "DiscountRecord",
+    "DiscountRequest",
+    "DiscountStore",
     "DueReport",
     "EvaluationError",
     "ExhaustedError",
@@ -59,6 +65,7 @@ __all__ = [
     "InvalidLength",
     "KeyConflict",
     "Ledger",
+    "NotApproved",
     "PayLine",
     "Payslip",
     "PostgresLedger",

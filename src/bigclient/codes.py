@@ -7,7 +7,8 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
 BC6xx versions of one ruleset side by side, BC7xx labels, BC80x routing, BC83x-BC84x
-ownership, BC86x–BC87x contact cadence, BC90x-BC91x incentives.
+ownership, BC86x–BC87x contact cadence, BC90x-BC91x incentives, BC92x-BC93x
+scorecards, BC95x-BC96x discounts, BC97x-BC98x payroll.
 """
 
 from __future__ import annotations
@@ -424,4 +425,39 @@ CODES: dict[str, Code] = _codes(
          "A measure is declared but no component, point scheme, grade rule or project award "
          "reads it; a payroll file would carry it for nothing.",
          "Use it in a rule, or remove it.", "指标未被任何规则使用"),
+    # -- BC950-BC969: discounts (concessions and the body that approves them, D-28) -------
+    Code("BC950", "error", "Concession line is not a product line",
+         "The discounts section lists a line a concession may cover that the ruleset's "
+         "'lines:' does not declare, so no request could name it as the ruleset spells lines.",
+         "Spell the line as 'lines:' declares it, or declare it there.",
+         "优惠适用业务种类未声明"),
+    Code("BC951", "error", "Concession lines listed twice or empty",
+         "A line is listed twice under 'discounts: lines', or the list is empty, so no "
+         "concession could ever be approved.",
+         "List each line once; remove 'lines' to let concessions cover every line.",
+         "优惠适用业务种类重复或为空"),
+    Code("BC952", "error", "Concession ratio limit out of range",
+         "The largest concession as a ratio must be more than 0 and at most 100% of the "
+         "tariff.", "Write the limit like 15%.", "优惠比例上限超出范围"),
+    Code("BC953", "error", "Concession amount limit not above zero",
+         "The largest concession as an amount of money must be above 0; 0 would refuse "
+         "every concession given as money.",
+         "Write the limit like 5万, or remove 'amount'.", "优惠金额上限不大于零"),
+    Code("BC954", "info", "No concession limit",
+         "The discounts section names the approving body but no limit: any concession it "
+         "approves is valid, however large. Seed 004 gives no limit, so this may be right.",
+         "Add 'limit: {ratio: 15%}' (or an amount) if the body's power is limited.",
+         "未设优惠上限"),
+    Code("BC955", "info", "Concession limit of one kind only",
+         "The limit is declared as a ratio only (or as an amount only). A concession stated "
+         "the other way cannot be checked against it and is refused (reason "
+         "'unchecked_kind').",
+         "Declare the other limit too if both kinds of concession are given.",
+         "优惠上限只设一种"),
+    Code("BC956", "info", "Any client may be given a concession",
+         "Neither 'filed_only' nor 'eligible' is declared, so a concession may be approved "
+         "for any client. Seed 004 speaks of the concessions of filed big clients "
+         "(建档大客户).",
+         "Add 'filed_only: true', or an 'eligible' rule over the inputs.",
+         "未限定可享受优惠的客户"),
 )

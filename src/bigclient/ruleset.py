@@ -45,6 +45,7 @@ from bigclient.versions import check_in_force, misnamed, pick, today, version_fi
 if typing.TYPE_CHECKING:
     from bigclient.ledger.claims import ClaimStore
     from bigclient.ledger.register import ClaimRegister
+    from bigclient.sections.discounts import DiscountDecision, DiscountRequest
 
 __all__ = ["Ruleset", "from_located", "load", "load_text", "version_files", "version_key"]
 
@@ -189,6 +190,17 @@ class Ruleset:
         rules over ``store`` (a ClaimStore, e.g. SqliteLedger)."""
         from bigclient.ledger.register import register_for
         return register_for(self.id, self._compiled.get("ownership"), store)
+
+    def approve_discount(self, request: DiscountRequest | Mapping[str, Any]
+                         ) -> DiscountDecision:
+        """Check a concession request against the ``discounts:`` section (D-28); pure."""
+        section: Any = self._compiled.get("discounts")
+        if section is None:
+            raise InputError("discounts", None, _(
+                "{id} {version} has no 'discounts:' section, so it approves no concession"
+            ).format(id=self.id, version=self.version))
+        decision: DiscountDecision = section.approve(request)
+        return decision
 
     @property
     def derived(self) -> list[tuple[str, Any]]:

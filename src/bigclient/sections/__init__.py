@@ -7,6 +7,7 @@ from __future__ import annotations
 from bigclient.sections import (
     contacts,
     derived,
+    discounts,
     flags,
     ids,
     incentives,
@@ -25,6 +26,7 @@ SECTIONS: tuple[Section, ...] = (
     contacts.SECTION,
     routing.SECTION,
     ownership.SECTION,
+    discounts.SECTION,
     ids.SECTION,
     incentives.SECTION,
 )
