@@ -28,6 +28,7 @@ from bigclient.records import BadRow
 from bigclient.ruleset import Ruleset, load, load_text
 from bigclient.sections.contacts.due import DueReport, due_contacts
 from bigclient.sections.ids.scheme import ClientId, IdScheme
+from bigclient.sections.scorecards import Scorecard
 from bigclient.workflow.registry import Registry, RegistryError
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ __all__ = [
     "RegistryError",
     "Ruleset",
     "RulesetError",
+    "Scorecard",
     "SqliteLedger",
     "StoreError",
     "UnknownHeadquarters",

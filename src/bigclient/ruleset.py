@@ -32,6 +32,7 @@ from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
 from bigclient.sections.contacts.due import DueReport
 from bigclient.sections.ids.scheme import IdScheme
+from bigclient.sections.scorecards import Scorecard
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
@@ -283,6 +284,20 @@ class Ruleset:
                                                                    version=self.version))
         report: DueReport = section.due(clients, contacts, today)  # type: ignore[attr-defined]
         return report
+
+    def assess(self, scorecard: str | None, facts: Mapping[str, Any] | BaseModel,
+               period: str | None = None, *, row: int | None = None) -> Scorecard:
+        """Score one subject on a scorecard of ``scorecards:`` (D-26, D-27); ``scorecard``
+        may be None when the ruleset has only one. Pure, like ``evaluate``."""
+        section = self._compiled.get("scorecards")
+        if section is None:
+            raise InputError("scorecard", scorecard, _("{id} {version} has no 'scorecards:' "
+                                                       "section").format(id=self.id,
+                                                                         version=self.version))
+        result: Scorecard = section.assess(  # type: ignore[attr-defined]
+            scorecard, _as_mapping(facts), period, row=row, ruleset=self.id,
+            version=self.version)
+        return result
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:

@@ -12,6 +12,7 @@ from bigclient.sections import (
     ownership,
     qualification,
     routing,
+    scorecards,
     scoring,
 )
 from bigclient.sections.base import Section
@@ -25,4 +26,5 @@ SECTIONS: tuple[Section, ...] = (
     routing.SECTION,
     ownership.SECTION,
     ids.SECTION,
+    scorecards.SECTION,
 )

@@ -29,18 +29,23 @@ class QualificationSection(Section):
         ("qualification", "criteria"): Element("criterion", "Criterion", "认定条件")}
 
     def spec_field(self) -> tuple[Any, Any]:
-        return Qualification, Field(description="who is a big client (D-1, D-2)")
+        return Qualification | None, Field(
+            None, description="who is a big client (D-1, D-2); a ruleset that only pays "
+            "people or scores units (scorecards) leaves it out")
 
-    def compile(self, part: Qualification, ctx: CompileContext) -> CompiledQualification:
-        return compile_qualification(part, ctx)
+    def compile(self, part: Qualification | None,
+                ctx: CompileContext) -> CompiledQualification | None:
+        return compile_qualification(part, ctx) if part is not None else None
 
-    def expressions(self, part: Qualification) -> Iterator[tuple[YamlPath, Any]]:
-        for i, c in enumerate(part.criteria):
+    def expressions(self, part: Qualification | None) -> Iterator[tuple[YamlPath, Any]]:
+        for i, c in enumerate(part.criteria if part is not None else ()):
             if c.when is not None:
                 yield ("qualification", "criteria", i, "when"), c.when
 
-    def checks(self, part: Qualification, compiled: CompiledQualification, src: Located,
-               ranges: Ranges) -> list[Problem]:
+    def checks(self, part: Qualification | None, compiled: CompiledQualification | None,
+               src: Located, ranges: Ranges) -> list[Problem]:
+        if part is None or compiled is None:
+            return []
         return check_qualification(part, compiled, src, ranges)
 
     def describe_early(self, path: YamlPath, old: Any, new: Any, frame: Frame,
