@@ -9,7 +9,7 @@ from bigclient.errors import Problem
 from bigclient.i18n import N_, _
 from bigclient.language.amounts import AmountError, parse_amount
 from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr
-from bigclient.language.fields import RecordReader, converter, field_type
+from bigclient.language.fields import converter, field_type
 from bigclient.language.source import Located, YamlPath
 from bigclient.sections.base import CompileContext
 from bigclient.sections.scorecards.compiled import (
@@ -17,6 +17,7 @@ from bigclient.sections.scorecards.compiled import (
     CompiledItem,
     CompiledPart,
     CompiledScorecards,
+    FactReader,
 )
 from bigclient.sections.scorecards.model import ItemSpec, PartSpec, ScorecardSpec
 
@@ -79,8 +80,7 @@ def _card(card: ScorecardSpec, base: YamlPath, ctx: CompileContext) -> CompiledC
         parts.append(_part(p, ppath, names, seen_items, src, problems))
     if len(problems) > before:
         return None
-    reader = RecordReader(card.facts, ctx.lines, prefix="", identity=card.identity)
-    return CompiledCard(card, tuple(parts), reader, ctx.score_step, ctx.rounding_mode)
+    return CompiledCard(card, tuple(parts), FactReader(card, ctx.lines), ctx.score_step, ctx.rounding_mode)
 
 
 def _part(p: PartSpec, ppath: YamlPath, names: dict[str, Ty], seen_items: dict[str, str],

@@ -36,6 +36,29 @@ class CompiledPart:
     items: tuple[CompiledItem, ...]
 
 
+class FactReader(RecordReader):
+    """Reads a scorecard's facts: an undeclared key is refused as not a fact of this
+    scorecard, with the fact it most likely meant."""
+
+    def __init__(self, card: ScorecardSpec, lines: tuple[str, ...]) -> None:
+        self.card_id = card.id
+        self.fact_names = tuple(card.facts)
+        super().__init__(card.facts, lines, identity=card.identity)
+
+    def unknown(self, record: Mapping[Any, Any], row: int | None) -> list[InputError]:
+        errors = []
+        for key in record:
+            if key in self.known:
+                continue
+            text = key if isinstance(key, str) else repr(key)
+            hint = suggest(text, [*self.fact_names, *self.identity]) or _(
+                "facts are: {names}").format(names=", ".join(self.fact_names) or "-")
+            errors.append(InputError(text[:80], None, _(
+                "is not a fact of scorecard '{card}'; {hint}").format(
+                    card=self.card_id, hint=hint), row))
+        return errors
+
+
 class CompiledCard:
     """One scorecard, ready to score subjects."""
 

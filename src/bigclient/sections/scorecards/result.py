@@ -115,7 +115,7 @@ class Scorecard:
         zh = lang == "zh"
         w = _ZH if zh else _EN
         head = f"{self.label(lang)} [{self.id}]" + (f" ({self.rule})" if self.rule else "")
-        who = ", ".join(f"{k}={v}" for k, v in self.identity.items())
+        who = ", ".join(f"{k}={v}" for k, v in self.identity.items() if v is not None)
         out = [head, f"  {w['subject']}: {self.subject(lang)}" + (f" ({who})" if who else "")
                + (f"; {w['period']}: {self.period}" if self.period else "")]
         for p in self.parts:
@@ -153,6 +153,9 @@ _ZH = {"subject": "考核对象", "period": "考核期", "start": "基础分", "
        "min": "下限", "max": "上限", "facts": "其中"}
 
 
+_SHOWN = Decimal("0.0001")
+
+
 def _signed(value: Decimal, plus: bool = True) -> str:
     text = format_amount(value)
     return f"+{text}" if plus and value >= 0 else text
@@ -164,7 +167,9 @@ def _why(i: ItemScore, w: Mapping[str, str]) -> str:
     if i.form == "per":
         text = w["per"].format(count=format_amount(i.value), points=each, how=i.expr)
     elif i.form == "weighted":
-        text = w["weighted"].format(weight=each, att=format_amount(i.value), how=i.expr)
+        att = i.value if i.value == i.value.quantize(_SHOWN) else i.value.quantize(_SHOWN)
+        text = w["weighted"].format(weight=each, att=("" if att == i.value else "≈")
+                                    + format_amount(att), how=i.expr)
         if i.value < 0 or i.value > 1:
             text += w["att_held"].format(att="0" if i.value < 0 else "1")
     else:
