@@ -80,7 +80,8 @@ def _card(card: ScorecardSpec, base: YamlPath, ctx: CompileContext) -> CompiledC
         parts.append(_part(p, ppath, names, seen_items, src, problems))
     if len(problems) > before:
         return None
-    return CompiledCard(card, tuple(parts), FactReader(card, ctx.lines), ctx.score_step, ctx.rounding_mode)
+    return CompiledCard(card, tuple(parts), FactReader(card, ctx.lines), ctx.score_step,
+                        ctx.rounding_mode)
 
 
 def _part(p: PartSpec, ppath: YamlPath, names: dict[str, Ty], seen_items: dict[str, str],
@@ -147,8 +148,10 @@ def _item(it: ItemSpec, ipath: YamlPath, names: dict[str, Ty], src: Located,
     return CompiledItem(it, "points", expr, None) if expr else None
 
 
-def _form(ipath: YamlPath, message: str, src: Located, problems: list[Problem]) -> None:
+def _form(ipath: YamlPath, message: str, src: Located,
+          problems: list[Problem]) -> CompiledItem | None:
     problems.append(src.problem(ipath, message, code="BC920", hint=_(FORMS)))
+    return None
 
 
 def _expr(text: object, path: YamlPath, names: dict[str, Ty], src: Located,

@@ -9,6 +9,7 @@ analysis, so ``min(savings_growth / 50万, 30)`` is known to give 0..30 when the
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,8 +19,6 @@ from bigclient.errors import Problem
 from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
 from bigclient.language.fields import FieldSpec
-import ast
-
 from bigclient.language.ranges import INF, NEG_INF, Iv, Ranges, parse, walk_guarded
 from bigclient.language.source import Located, YamlPath
 from bigclient.sections.scorecards.compiled import CompiledCard, CompiledItem
