@@ -244,7 +244,7 @@ class Ruleset:
                row: int | None = None) -> Decision:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors."""
-        if not self._steps:
+        if self._compiled.get("qualification") is None:  # no client rules (scorecards only)
             raise InputError("client", None, _(
                 "{id} {version} has no client rules (no qualification or scoring); it pays "
                 "people or scores units: use pay, assess or settle_year").format(
