@@ -30,7 +30,7 @@ def test_notes_are_quiet_by_default_but_counted(capsys: pytest.CaptureFixture[st
     code, out, err = _run(capsys, str(RULESETS))
     assert code == 0
     assert "info" not in out and "BC225" not in out
-    assert "2 file(s) checked: 0 error(s), 0 warning(s), 6 note(s) (shown with -v)" in err
+    assert "4 file(s) checked: 0 error(s), 0 warning(s), 6 note(s) (shown with -v)" in err
 
 
 @pytest.mark.parametrize("flag", [["-v"], ["--verbose"], ["--min-severity", "info"]])

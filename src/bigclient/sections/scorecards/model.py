@@ -8,8 +8,9 @@ A scorecard reads its own typed ``facts`` (not the ruleset's client inputs), add
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from bigclient.language.common import (
     ID_FIELD,
@@ -23,6 +24,18 @@ from bigclient.language.common import (
     Slug,
 )
 from bigclient.language.fields import FieldSpec
+
+
+def _as_text(value: Any) -> Any:
+    """``points: -2`` and ``points: a * 2`` alike: a number is kept as the text written."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Points = Annotated[str, BeforeValidator(_as_text),
+                   WithJsonSchema({"type": ["string", "number"]})]
+"""An expression, or (with ``per``) a fixed number of points such as -2."""
 
 
 class ItemSpec(Model):
@@ -40,7 +53,7 @@ class ItemSpec(Model):
     id: Slug = ID_FIELD
     label: Label = LABEL_FIELD
     rule: str | None = RULE_FIELD
-    points: str | Decimal | None = Field(
+    points: Points | None = Field(
         None, description="an expression over the facts giving the item's points; with "
         "'per', the fixed points of each occurrence (e.g. -2)")
     per: str | None = Field(None, description="an expression counting occurrences (e.g. "
