@@ -37,6 +37,7 @@ from bigclient.sections.incentives import (
     Payslip,
     YearSettlement,
 )
+from bigclient.sections.scorecards import Scorecard
 from bigclient.workflow.registry import Registry, RegistryError
 
 __version__ = "0.1.0"
@@ -74,6 +75,7 @@ __all__ = [
     "RegistryError",
     "Ruleset",
     "RulesetError",
+    "Scorecard",
     "SqliteLedger",
     "StoreError",
     "UnknownHeadquarters",

@@ -460,4 +460,75 @@ CODES: dict[str, Code] = _codes(
          "(建档大客户).",
          "Add 'filed_only: true', or an 'eligible' rule over the inputs.",
          "未限定可享受优惠的客户"),
+    # -- BC920-BC939: assessment scorecards (D-26, D-27) ------------------------------------
+    Code("BC920", "error", "Scorecard item has no clear form",
+         "Each item of a scorecard part takes one of three forms: 'points: <expression>' "
+         "(points added, e.g. a KPI indicator), 'per: <count>' with 'points: -2' (each "
+         "occurrence counts -2, D-26), or 'weight: 30' with 'attainment: <expression>' "
+         "(weight × the ratio attained, D-27). This item gives none of them, or mixes them.",
+         "Keep the keys of one form and remove the others.", "考核项目形式不明确"),
+    Code("BC921", "error", "Points per occurrence must be a fixed number",
+         "With 'per', 'points' is the number of points each occurrence adds or deducts "
+         "(一次扣2分 is points: -2); an expression there cannot be read.",
+         "Write a number such as -2; put anything that varies into the 'per' count.",
+         "每次扣分必须是固定分值"),
+    Code("BC922", "error", "Part range is not [min, max]",
+         "A part's points are clamped into its range [min, max]; here the first number is "
+         "above the second.", "Write the range lowest first, e.g. [0, 40].",
+         "考核部分的分值区间错误"),
+    Code("BC923", "error", "Two grades start at the same total",
+         "Grades are bands of the total with inclusive lower bounds; two grades with the same "
+         "lower bound leave one of them unreachable.",
+         "Give each grade its own 'from'.", "两个等级的起点相同"),
+    Code("BC924", "error", "Item's min is above its max",
+         "An item's points are held between its 'min' and 'max'; a min above the max cannot "
+         "hold.", "Swap or correct the two bounds.", "考核项目下限高于上限"),
+    Code("BC925", "error", "Scorecard fact cannot be used",
+         "A fact's default does not fit its own type or bounds, a per-line fact is declared "
+         "in a ruleset without lines, or an identity column is also declared as a fact.",
+         "Correct the default, declare the ruleset's lines, or keep the name in one place.",
+         "考核事实项无法使用"),
+    Code("BC926", "error", "Item id used twice in a scorecard",
+         "Results and cases name a scorecard's items by id alone (items: {meetings: -4}), so "
+         "an item id may appear only once in the whole scorecard, across its parts.",
+         "Give each item of the scorecard its own id.", "考核项目编号重复"),
+    Code("BC927", "error", "Scorecard part has no items",
+         "A part with no items always scores its start, clamped into its range; that is "
+         "almost certainly an unfinished part.",
+         "List the items that add or deduct points, or remove the part.", "考核部分没有项目"),
+    Code("BC928", "error", "Weight is not positive",
+         "A weighted item gives weight × attainment; a weight of 0 or less gives nothing or "
+         "takes points away, which a weighted scorecard never means.",
+         "Give the weight its points, e.g. 30; deduct with a 'per' item instead.",
+         "权重必须大于零"),
+    Code("BC930", "warning", "Part ranges do not add up to full marks",
+         "The scorecard declares its full marks ('max', e.g. 100) but the highest points of "
+         "its parts add up to something else (e.g. KPI 60 + GS 30 = 90): a part's range or "
+         "the full marks is mistyped.",
+         "Correct a part's range or the scorecard's max.", "各部分分值之和不等于满分"),
+    Code("BC931", "warning", "Item bound can never be reached",
+         "From the facts' declared min and max, the item's points can never come down to "
+         "its 'min' or up to its 'max', so the bound is dead text and probably a typo (e.g. "
+         "max 30 on an item that gives at most 20).",
+         "Correct the bound or the item's expression, or the facts' min/max.",
+         "考核项目上下限无法达到"),
+    Code("BC932", "warning", "Item is worth more than its part holds",
+         "The item can add (or deduct) more points than the whole range of its part, so "
+         "some of its points can never count.",
+         "Give the item a max (or min), or widen the part's range.",
+         "考核项目分值超过所在部分"),
+    Code("BC933", "warning", "Weights do not add up to the part's maximum",
+         "The weights of the weighted items of a part should add up to the part's maximum "
+         "(less its start): full attainment everywhere then gives full marks.",
+         "Correct a weight or the part's range.", "权重之和不等于该部分满分"),
+    Code("BC934", "warning", "Grades leave totals without a grade",
+         "The lowest grade starts above the lowest possible total, so some totals get no "
+         "grade; or a grade starts above the highest possible total, so nobody reaches it.",
+         "Let the lowest grade start at the lowest total (often 0); correct the grade's "
+         "'from'.", "等级未覆盖全部总分"),
+    Code("BC935", "warning", "Part starts outside its range",
+         "A part's 'start' (the points before any item) lies outside its range, so the part "
+         "is clamped even when no item applies.",
+         "Move the start into the range, e.g. start: 40 for range [0, 40].",
+         "考核部分基础分超出区间"),
 )

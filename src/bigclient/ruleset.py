@@ -39,6 +39,7 @@ from bigclient.sections.incentives import (
     YearSettlement,
 )
 from bigclient.sections.incentives.period import Period, parse_period
+from bigclient.sections.scorecards import Scorecard
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
@@ -270,7 +271,7 @@ class Ruleset:
                row: int | None = None) -> Decision:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors."""
-        if self._compiled.get("qualification") is None:
+        if self._compiled.get("qualification") is None:  # no client rules
             raise InputError("client", None, _(
                 "{id} {version} has no client rules (no qualification or scoring); it pays "
                 "people or scores units: use pay, assess or settle_year").format(
@@ -375,6 +376,20 @@ class Ruleset:
                                                                    version=self.version))
         report: DueReport = section.due(clients, contacts, today)  # type: ignore[attr-defined]
         return report
+
+    def assess(self, scorecard: str | None, facts: Mapping[str, Any] | BaseModel,
+               period: str | None = None, *, row: int | None = None) -> Scorecard:
+        """Score one subject on a scorecard of ``scorecards:`` (D-26, D-27); ``scorecard``
+        may be None when the ruleset has only one. Pure, like ``evaluate``."""
+        section = self._compiled.get("scorecards")
+        if section is None:
+            raise InputError("scorecard", scorecard, _("{id} {version} has no 'scorecards:' "
+                                                       "section").format(id=self.id,
+                                                                         version=self.version))
+        result: Scorecard = section.assess(  # type: ignore[attr-defined]
+            scorecard, _as_mapping(facts), period, row=row, ruleset=self.id,
+            version=self.version)
+        return result
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bigclient.cli import (
     argparse_words,
+    assess,
     claims,
     diff,
     discount,
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in (validate, test, evaluate, explain, route, id, claims, discount, diff, schema,
-                 due):
+                 due, assess):
         verb.add_command(sub)
     version.add_commands(sub)
     add_lang_option(parser)  # on the main parser and on every subcommand

@@ -14,6 +14,7 @@ from bigclient.sections import (
     ownership,
     qualification,
     routing,
+    scorecards,
     scoring,
 )
 from bigclient.sections.base import Section
@@ -29,4 +30,5 @@ SECTIONS: tuple[Section, ...] = (
     discounts.SECTION,
     ids.SECTION,
     incentives.SECTION,
+    scorecards.SECTION,
 )
