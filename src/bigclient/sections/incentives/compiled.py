@@ -125,9 +125,9 @@ class CompiledIncentives(CompiledSection):
             settlement = self.settle_year(employee, history, year=p.year, row=row)
             lines.append(PayLine(points.id, points.label, "settlement", settlement.settlement,
                                  base=settlement.points, rule=points.rule, detail=(
-                                     f"award {settlement.award} − advances "
+                                     f"award {settlement.award} - advances "
                                      f"{settlement.advances}",
-                                     f"全年奖励 {settlement.award} − 已预发 "
+                                     f"全年奖励 {settlement.award} - 已预发 "
                                      f"{settlement.advances}")))
         elif history:
             raise InputError("history", None, _(
@@ -159,7 +159,7 @@ class CompiledIncentives(CompiledSection):
             paid = self.round(withheld * share)
             how = "by steps" if hb.steps else "in proportion"
             return [
-                PayLine(c.id, c.label, "withheld", -withheld, rule=c.rule,
+                PayLine(c.id, c.label, "withheld", Decimal(0) - withheld, rule=c.rule,
                         detail=_with(("withheld", "切块扣留"), hb.withhold.detail(env))),
                 PayLine(c.id, c.label, "paid_out", paid, base=withheld, rate=share, rule=c.rule,
                         detail=(f"score {format_amount(score)} ({hb.score_text}) → "
@@ -197,7 +197,7 @@ class CompiledIncentives(CompiledSection):
             to_date += earned
             level = _level(points.levels, to_date)
             target = self.round(points.advance * (level.award if level else Decimal(0)))
-            advance = max(Decimal(0), target - advanced)
+            advance = self.round(max(Decimal(0), target - advanced))
             advanced += advance
             out.append(QuarterPoints(i, earned, to_date, level.id if level else None, advance))
         return out
@@ -221,7 +221,7 @@ class CompiledIncentives(CompiledSection):
         balance = award - advances
         not_recovered = Decimal(0)
         if balance < 0 and not points.clawback:
-            not_recovered, balance = -balance, Decimal(0)
+            not_recovered, balance = -balance, self.round(Decimal(0))
         return YearSettlement(self.ruleset[0], self.ruleset[1], year or 0, identity,
                               tuple(qs), total, level.id if level else None, award, advances,
                               balance, not_recovered)
