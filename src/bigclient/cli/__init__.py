@@ -17,6 +17,7 @@ from bigclient.cli import (
     evaluate,
     explain,
     id,
+    pay,
     route,
     schema,
     test,
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "explain."))
     version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for verb in (validate, test, evaluate, explain, route, id, claims, diff, schema, due):
+    for verb in (validate, test, evaluate, explain, route, id, claims, diff, schema, due,
+                 pay):
         verb.add_command(sub)
     version.add_commands(sub)
     add_lang_option(parser)  # on the main parser and on every subcommand
