@@ -23,7 +23,9 @@ EMPLOYEES = """employee_id,name,employment,grade,base_salary
 E1,张三,regular,senior,3000
 E2,李四,agency,manager,2500
 """
-MEASURES = """employee_id,period,assessment_score,business_revenue,insurance,phone_numbers,key_business,mail_order
+MEASURES = """\
+employee_id,period,assessment_score,business_revenue,insurance,phone_numbers,key_business,\
+mail_order
 E1,2024-03,85,80000,,,,
 E2,2024-03,60,0,,,,
 E1,2024-Q1,,,5000,3,,
@@ -133,7 +135,10 @@ def test_a_missing_earlier_quarter_names_the_employee_and_the_quarter(
 
 def test_every_bad_row_is_named_and_nothing_is_written(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    employees = EMPLOYEES + "E3,王五,contract,manager,abc\nE1,重复,regular,senior,1\nE4,赵六,agency,chief,2000\nE5,钱七,agency,chief,2000\n"
+    employees = EMPLOYEES + ("E3,王五,contract,manager,abc\n"  # row 4: two bad values
+                             "E1,重复,regular,senior,1\n"  # row 5: listed twice
+                             "E4,赵六,agency,chief,2000\n"  # row 6: its measures are bad
+                             "E5,钱七,agency,chief,2000\n")  # row 7: no measures
     measures = ("employee_id,period,assessment_score,business_revenue\n"
                 "E1,2024-03,85,80000\n"       # row 2: good
                 "E2,2024-03,60,0\n"           # row 3: good
@@ -184,7 +189,8 @@ def test_an_unknown_column_is_a_bad_header_row(tmp_path: Path,
 def test_columns_may_be_headed_by_their_chinese_labels(tmp_path: Path) -> None:
     employees = EMPLOYEES.replace("employee_id,name,employment,grade,base_salary",
                                   "员工编号,姓名,用工性质,客户经理级别,工资(月)")
-    measures = MEASURES.replace("employee_id,period,assessment_score", "员工编号,期间,月度客户管理考核得分")
+    measures = MEASURES.replace("employee_id,period,assessment_score",
+                                "员工编号,期间,月度客户管理考核得分")
     out = tmp_path / "payslips.csv"
     assert pay(tmp_path, "--period", "2024-03", "-o", str(out), employees=employees,
                measures=measures) == 0

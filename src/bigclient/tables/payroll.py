@@ -194,17 +194,26 @@ def csv_bytes(table: PayrollTable, encoding: str = "utf-8-sig") -> bytes:
         for i, cell in enumerate(cells):
             try:
                 cell.encode(encoding)
-            except UnicodeEncodeError as exc:
-                problems.append(_("row {n}, column {letter} ({column}): '{char}' cannot be "
+            except UnicodeEncodeError:
+                chars = "".join(dict.fromkeys(ch for ch in cell if not _fits(ch, encoding)))
+                problems.append(_("row {n}, column {letter} ({column}): '{chars}' cannot be "
                                   "written in {encoding}").format(
-                    n=n, letter=column_letter(i), column=table.columns[i].key,
-                    char=exc.object[exc.start:exc.end], encoding=encoding.upper()))
+                    n=n, letter=column_letter(i), column=table.columns[i].key, chars=chars,
+                    encoding=encoding.upper()))
         writer.writerow(cells)
     if problems:
         raise TableError(_("some characters cannot be written in {encoding}; nothing was "
                            "written. Write UTF-8 (the default) or change these cells:").format(
             encoding=encoding.upper()) + "".join(f"\n  {p}" for p in problems))
     return out.getvalue().encode(encoding)
+
+
+def _fits(ch: str, encoding: str) -> bool:
+    try:
+        ch.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def jsonl_bytes(table: PayrollTable) -> bytes:
