@@ -333,3 +333,18 @@ def test_a_zero_advance_is_rounded_like_every_line() -> None:
     slip = rs.pay({"employee_id": "E2", "employment": "agency", "grade": "manager",
                    "base_salary": 1}, "2024-Q2", {}, history=[{"mail_order": 20000}])
     assert str(slip.line("star_marketing").amount) == "0.00"
+
+
+def test_a_folder_pays_with_the_version_in_force_when_the_period_began(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = str(ROOT / "examples" / "revisions" / "yueyang-incentives")  # 1.1.0 from 2008
+    args = files(tmp_path)[1:]
+    out = tmp_path / "p.csv"
+    assert main(["pay", folder, *args, "--period", "2024-03", "-o", str(out)]) == 0
+    assert "using yueyang-incentives 1.1.0 (in force on 2024-03-01" in capsys.readouterr().err
+    assert main(["pay", folder, *args, "--period", "2007-03", "-o", str(out),
+                 "--lang", "en"]) == 1
+    assert "no version in" in capsys.readouterr().err  # none of that folder's was in force
+    one = str(ROOT / "examples" / "revisions" / "yueyang-incentives" / "1.1.0.yaml")
+    assert main(["pay", one, *args, "--period", "2007-12", "-o", str(out), "--lang", "en"]) == 2
+    assert "is in force from 2008-01-01, not for all of 2007-12" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from tests.conftest import ROOT, RULESETS
 
 COMMITTED = ROOT / "schema" / "ruleset.schema.json"
 SHIPPED = sorted(RULESETS.glob("*/[0-9]*.yaml"))
+SHANTOU = RULESETS / "shantou-postal" / "1.0.0.yaml"  # a ruleset with every client section
 MODELINE = "# yaml-language-server: $schema=../../schema/ruleset.schema.json"
 
 
@@ -73,7 +74,7 @@ def test_shipped_rulesets_validate(path: Path) -> None:
 
 def test_schema_flags_a_misspelt_key() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    data = _as_json(yaml.safe_load(SHIPPED[0].read_text(encoding="utf-8")))
+    data = _as_json(yaml.safe_load(SHANTOU.read_text(encoding="utf-8")))
     data["scoring"]["tiers"][0]["minimum"] = data["scoring"]["tiers"][0].pop("min")
     errors = list(jsonschema.Draft202012Validator(ruleset_json_schema()).iter_errors(data))
     assert errors
@@ -126,28 +127,28 @@ def _one_error(data: Any) -> tuple[list[str | int], str]:
 
 
 def test_a_cut_off_over_100_is_flagged_on_its_key() -> None:
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     data["scoring"]["tiers"][0]["min"] = 120
     assert _one_error(data) == (["scoring", "tiers", 0, "min"], "maximum")
 
 
 def test_band_scores_are_0_to_100() -> None:
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     data["scoring"]["indicators"][0]["bands"][1]["score"] = 101
     assert _one_error(data) == (["scoring", "indicators", 0, "bands", 1, "score"], "maximum")
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     data["scoring"]["indicators"][0]["otherwise"] = -5
     assert _one_error(data) == (["scoring", "indicators", 0, "otherwise"], "minimum")
 
 
 def test_a_version_that_is_not_three_numbers_is_flagged() -> None:
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     data["version"] = "1.0"
     assert _one_error(data) == (["version"], "pattern")
 
 
 def test_a_misspelt_amount_is_flagged_on_its_key() -> None:
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     letters = data["qualification"]["criteria"][2]["per_line"]["thresholds"]["letters"]
     letters["prev_year"] = "12 万元x"
     assert _one_error(data) == (["qualification", "criteria", 2, "per_line", "thresholds",
@@ -157,7 +158,7 @@ def test_a_misspelt_amount_is_flagged_on_its_key() -> None:
 def test_an_optional_field_is_not_wrapped_in_anyof() -> None:
     """A bad value in an optional key (a band's ``to``) names the rule that failed, not
     "not valid under any of the given schemas"."""
-    data = _read(SHIPPED[0])
+    data = _read(SHANTOU)
     data["scoring"]["indicators"][0]["bands"][1]["to"] = "150 万x"
     assert _one_error(data) == (["scoring", "indicators", 0, "bands", 1, "to"], "pattern")
     text = json.dumps(ruleset_json_schema())
@@ -170,7 +171,7 @@ def test_schema_only_rules_leave_the_loader_as_it_was() -> None:
     from bigclient.errors import RulesetError
     from bigclient.ruleset import load_text
 
-    text = SHIPPED[0].read_text(encoding="utf-8")
+    text = SHANTOU.read_text(encoding="utf-8")
     with pytest.raises(RulesetError) as info:
         load_text(text.replace("version: 1.0.0", "version: '1.0'"), "1.0.0.yaml")
     assert "expected a version like 1.0.0 (three numbers), found 1.0" in str(info.value)

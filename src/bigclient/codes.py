@@ -7,7 +7,8 @@ reference page of the docs is generated from :data:`CODES`. A test checks that e
 Ranges: BC0xx reading the file, BC1xx the shape of the ruleset, BC2xx scoring (bands,
 weights, tiers, overrides), BC3xx expressions, BC4xx case files, BC5xx qualification,
 BC6xx versions of one ruleset side by side, BC7xx labels, BC80x routing, BC83x-BC84x
-ownership, BC86x–BC87x contact cadence, BC90x-BC91x incentives.
+ownership, BC86x–BC87x contact cadence, BC90x-BC91x incentives, BC92x-BC93x
+scorecards, BC95x-BC96x discounts, BC97x-BC98x payroll.
 """
 
 from __future__ import annotations
@@ -424,4 +425,110 @@ CODES: dict[str, Code] = _codes(
          "A measure is declared but no component, point scheme, grade rule or project award "
          "reads it; a payroll file would carry it for nothing.",
          "Use it in a rule, or remove it.", "指标未被任何规则使用"),
+    # -- BC950-BC969: discounts (concessions and the body that approves them, D-28) -------
+    Code("BC950", "error", "Concession line is not a product line",
+         "The discounts section lists a line a concession may cover that the ruleset's "
+         "'lines:' does not declare, so no request could name it as the ruleset spells lines.",
+         "Spell the line as 'lines:' declares it, or declare it there.",
+         "优惠适用业务种类未声明"),
+    Code("BC951", "error", "Concession lines listed twice or empty",
+         "A line is listed twice under 'discounts: lines', or the list is empty, so no "
+         "concession could ever be approved.",
+         "List each line once; remove 'lines' to let concessions cover every line.",
+         "优惠适用业务种类重复或为空"),
+    Code("BC952", "error", "Concession ratio limit out of range",
+         "The largest concession as a ratio must be more than 0 and at most 100% of the "
+         "tariff.", "Write the limit like 15%.", "优惠比例上限超出范围"),
+    Code("BC953", "error", "Concession amount limit not above zero",
+         "The largest concession as an amount of money must be above 0; 0 would refuse "
+         "every concession given as money.",
+         "Write the limit like 5万, or remove 'amount'.", "优惠金额上限不大于零"),
+    Code("BC954", "info", "No concession limit",
+         "The discounts section names the approving body but no limit: any concession it "
+         "approves is valid, however large. Seed 004 gives no limit, so this may be right.",
+         "Add 'limit: {ratio: 15%}' (or an amount) if the body's power is limited.",
+         "未设优惠上限"),
+    Code("BC955", "info", "Concession limit of one kind only",
+         "The limit is declared as a ratio only (or as an amount only). A concession stated "
+         "the other way cannot be checked against it and is refused (reason "
+         "'unchecked_kind').",
+         "Declare the other limit too if both kinds of concession are given.",
+         "优惠上限只设一种"),
+    Code("BC956", "info", "Any client may be given a concession",
+         "Neither 'filed_only' nor 'eligible' is declared, so a concession may be approved "
+         "for any client. Seed 004 speaks of the concessions of filed big clients "
+         "(建档大客户).",
+         "Add 'filed_only: true', or an 'eligible' rule over the inputs.",
+         "未限定可享受优惠的客户"),
+    # -- BC920-BC939: assessment scorecards (D-26, D-27) ------------------------------------
+    Code("BC920", "error", "Scorecard item has no clear form",
+         "Each item of a scorecard part takes one of three forms: 'points: <expression>' "
+         "(points added, e.g. a KPI indicator), 'per: <count>' with 'points: -2' (each "
+         "occurrence counts -2, D-26), or 'weight: 30' with 'attainment: <expression>' "
+         "(weight × the ratio attained, D-27). This item gives none of them, or mixes them.",
+         "Keep the keys of one form and remove the others.", "考核项目形式不明确"),
+    Code("BC921", "error", "Points per occurrence must be a fixed number",
+         "With 'per', 'points' is the number of points each occurrence adds or deducts "
+         "(一次扣2分 is points: -2); an expression there cannot be read.",
+         "Write a number such as -2; put anything that varies into the 'per' count.",
+         "每次扣分必须是固定分值"),
+    Code("BC922", "error", "Part range is not [min, max]",
+         "A part's points are clamped into its range [min, max]; here the first number is "
+         "above the second.", "Write the range lowest first, e.g. [0, 40].",
+         "考核部分的分值区间错误"),
+    Code("BC923", "error", "Two grades start at the same total",
+         "Grades are bands of the total with inclusive lower bounds; two grades with the same "
+         "lower bound leave one of them unreachable.",
+         "Give each grade its own 'from'.", "两个等级的起点相同"),
+    Code("BC924", "error", "Item's min is above its max",
+         "An item's points are held between its 'min' and 'max'; a min above the max cannot "
+         "hold.", "Swap or correct the two bounds.", "考核项目下限高于上限"),
+    Code("BC925", "error", "Scorecard fact cannot be used",
+         "A fact's default does not fit its own type or bounds, a per-line fact is declared "
+         "in a ruleset without lines, or an identity column is also declared as a fact.",
+         "Correct the default, declare the ruleset's lines, or keep the name in one place.",
+         "考核事实项无法使用"),
+    Code("BC926", "error", "Item id used twice in a scorecard",
+         "Results and cases name a scorecard's items by id alone (items: {meetings: -4}), so "
+         "an item id may appear only once in the whole scorecard, across its parts.",
+         "Give each item of the scorecard its own id.", "考核项目编号重复"),
+    Code("BC927", "error", "Scorecard part has no items",
+         "A part with no items always scores its start, clamped into its range; that is "
+         "almost certainly an unfinished part.",
+         "List the items that add or deduct points, or remove the part.", "考核部分没有项目"),
+    Code("BC928", "error", "Weight is not positive",
+         "A weighted item gives weight × attainment; a weight of 0 or less gives nothing or "
+         "takes points away, which a weighted scorecard never means.",
+         "Give the weight its points, e.g. 30; deduct with a 'per' item instead.",
+         "权重必须大于零"),
+    Code("BC930", "warning", "Part ranges do not add up to full marks",
+         "The scorecard declares its full marks ('max', e.g. 100) but the highest points of "
+         "its parts add up to something else (e.g. KPI 60 + GS 30 = 90): a part's range or "
+         "the full marks is mistyped.",
+         "Correct a part's range or the scorecard's max.", "各部分分值之和不等于满分"),
+    Code("BC931", "warning", "Item bound can never be reached",
+         "From the facts' declared min and max, the item's points can never come down to "
+         "its 'min' or up to its 'max', so the bound is dead text and probably a typo (e.g. "
+         "max 30 on an item that gives at most 20).",
+         "Correct the bound or the item's expression, or the facts' min/max.",
+         "考核项目上下限无法达到"),
+    Code("BC932", "warning", "Item is worth more than its part holds",
+         "The item can add (or deduct) more points than the whole range of its part, so "
+         "some of its points can never count.",
+         "Give the item a max (or min), or widen the part's range.",
+         "考核项目分值超过所在部分"),
+    Code("BC933", "warning", "Weights do not add up to the part's maximum",
+         "The weights of the weighted items of a part should add up to the part's maximum "
+         "(less its start): full attainment everywhere then gives full marks.",
+         "Correct a weight or the part's range.", "权重之和不等于该部分满分"),
+    Code("BC934", "warning", "Grades leave totals without a grade",
+         "The lowest grade starts above the lowest possible total, so some totals get no "
+         "grade; or a grade starts above the highest possible total, so nobody reaches it.",
+         "Let the lowest grade start at the lowest total (often 0); correct the grade's "
+         "'from'.", "等级未覆盖全部总分"),
+    Code("BC935", "warning", "Part starts outside its range",
+         "A part's 'start' (the points before any item) lies outside its range, so the part "
+         "is clamped even when no item applies.",
+         "Move the start into the range, e.g. start: 40 for range [0, 40].",
+         "考核部分基础分超出区间"),
 )

@@ -38,12 +38,15 @@ from bigclient.sections.incentives import (
     Payslip,
     YearSettlement,
 )
+from bigclient.sections.incentives.period import Period, parse_period
+from bigclient.sections.scorecards import Scorecard
 from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
 from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
 if typing.TYPE_CHECKING:
     from bigclient.ledger.claims import ClaimStore
     from bigclient.ledger.register import ClaimRegister
+    from bigclient.sections.discounts import DiscountDecision, DiscountRequest
 
 __all__ = ["Ruleset", "from_located", "load", "load_text", "version_files", "version_key"]
 
@@ -189,6 +192,17 @@ class Ruleset:
         from bigclient.ledger.register import register_for
         return register_for(self.id, self._compiled.get("ownership"), store)
 
+    def approve_discount(self, request: DiscountRequest | Mapping[str, Any]
+                         ) -> DiscountDecision:
+        """Check a concession request against the ``discounts:`` section (D-28); pure."""
+        section: Any = self._compiled.get("discounts")
+        if section is None:
+            raise InputError("discounts", None, _(
+                "{id} {version} has no 'discounts:' section, so it approves no concession"
+            ).format(id=self.id, version=self.version))
+        decision: DiscountDecision = section.approve(request)
+        return decision
+
     @property
     def derived(self) -> list[tuple[str, Any]]:
         """Derived values in evaluation order: (name, compiled expression)."""
@@ -257,7 +271,7 @@ class Ruleset:
                row: int | None = None) -> Decision:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors."""
-        if not self._steps:
+        if self._compiled.get("qualification") is None:  # no client rules
             raise InputError("client", None, _(
                 "{id} {version} has no client rules (no qualification or scoring); it pays "
                 "people or scores units: use pay, assess or settle_year").format(
@@ -303,15 +317,32 @@ class Ruleset:
         ``2024``). ``history``: the measures of the earlier quarters of the year a point
         scheme's advance depends on (all four quarters for a year); ``projects``: key
         projects for a year's project awards. Pure: re-runnable for any past period."""
-        payslip: Payslip = self._incentives().pay(employee, period, measures,
+        payslip: Payslip = self._incentives().pay(employee, self._in_force(period), measures,
                                                   history=history, projects=projects)
         return payslip
+
+    def _in_force(self, period: str) -> Period:
+        """The period, if this version is in force for all of it: a past period is paid with
+        the rules then in force (``Registry.get(id, on=period.first_day)``), never with a
+        later version by mistake."""
+        p = parse_period(period)
+        start, end = self.effective_from, self.effective_to
+        if p.first_day < start or (end is not None and p.last_day > end):
+            until = _(" until {end}").format(end=end) if end is not None else ""
+            raise InputError("period", str(p), _(
+                "{id} {version} is in force from {start}{until}, not for all of {period}: "
+                "pay it with the version in force then (bigclient.Registry(...).get(id, "
+                "on=...))").format(id=self.id, version=self.version, start=start,
+                                    until=until, period=str(p)))
+        return p
 
     def settle_year(self, employee: Mapping[str, Any],
                     quarters: typing.Sequence[Mapping[str, Any]], *,
                     year: int | None = None) -> YearSettlement:
         """The star point scheme's year-end balance: the year's award minus the quarterly
         advances (D-23), never below zero unless the ruleset claws back."""
+        if year is not None:
+            self._in_force(str(year))
         settlement: YearSettlement = self._incentives().settle_year(employee, quarters,
                                                                     year=year)
         return settlement
@@ -319,7 +350,8 @@ class Ruleset:
     def review_grade(self, employee: Mapping[str, Any], period: str,
                      measures: Mapping[str, Any]) -> GradeReview:
         """The half-yearly grade proposal for one client manager (D-22)."""
-        review: GradeReview = self._incentives().review_grade(employee, period, measures)
+        review: GradeReview = self._incentives().review_grade(employee, self._in_force(period),
+                                                              measures)
         return review
 
     def compete(self, competition: str, teams: typing.Sequence[Mapping[str, Any]],
@@ -331,7 +363,7 @@ class Ruleset:
             raise InputError("competition", competition, _(
                 "not a competition of this ruleset; competitions: {ids}").format(
                     ids=", ".join(inc.competitions) or "—"))
-        result: CompetitionResult = comp.settle(teams, period, inc.round)
+        result: CompetitionResult = comp.settle(teams, self._in_force(period), inc.round)
         return result
 
     def due_contacts(self, clients: Iterable[Mapping[str, Any]],
@@ -344,6 +376,20 @@ class Ruleset:
                                                                    version=self.version))
         report: DueReport = section.due(clients, contacts, today)  # type: ignore[attr-defined]
         return report
+
+    def assess(self, scorecard: str | None, facts: Mapping[str, Any] | BaseModel,
+               period: str | None = None, *, row: int | None = None) -> Scorecard:
+        """Score one subject on a scorecard of ``scorecards:`` (D-26, D-27); ``scorecard``
+        may be None when the ruleset has only one. Pure, like ``evaluate``."""
+        section = self._compiled.get("scorecards")
+        if section is None:
+            raise InputError("scorecard", scorecard, _("{id} {version} has no 'scorecards:' "
+                                                       "section").format(id=self.id,
+                                                                         version=self.version))
+        result: Scorecard = section.assess(  # type: ignore[attr-defined]
+            scorecard, _as_mapping(facts), period, row=row, ruleset=self.id,
+            version=self.version)
+        return result
 
 
 def _as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 
 from bigclient.cli import (
     argparse_words,
+    assess,
     claims,
     diff,
+    discount,
     due,
     evaluate,
     explain,
@@ -41,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "explain."))
     version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for verb in (validate, test, evaluate, explain, route, id, claims, diff, schema, due,
-                 pay):
+    for verb in (validate, test, evaluate, explain, route, id, claims, discount, diff, schema,
+                 due, assess, pay):
         verb.add_command(sub)
     version.add_commands(sub)
     add_lang_option(parser)  # on the main parser and on every subcommand

@@ -399,7 +399,18 @@ def cmd_pay(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise UsageError(_("--period {period}: {message}").format(
             period=args.period, message=exc.message)) from None
-    rs = load_for_cli(args.ruleset, args.on)
+    # a folder: the version in force when the period began (a past period is paid with the
+    # rules then in force), unless --on says otherwise
+    rs = load_for_cli(args.ruleset, args.on or (
+        period.first_day if Path(args.ruleset).is_dir() else None))
+    end = rs.effective_to
+    if period.first_day < rs.effective_from or (end is not None and period.last_day > end):
+        raise UsageError(_("{id} {version} ({file}) is in force from {start}{until}, not for "
+                           "all of {period}; pay it with the version in force then (a ruleset "
+                           "folder and --on DATE)").format(
+            id=rs.id, version=rs.version, file=rs.file, start=rs.effective_from,
+            until=_(" until {end}").format(end=end) if end is not None else "",
+            period=period))
     inc = rs.section("incentives")
     if inc is None:
         raise UsageError(_("{id} {version} has no 'incentives:' section: it pays no one")

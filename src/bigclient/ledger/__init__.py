@@ -38,6 +38,7 @@ from bigclient.ledger.claims import (
     NotOwner,
     Reassignment,
 )
+from bigclient.ledger.discounts import DiscountRecord, DiscountStore, NotApproved
 from bigclient.ledger.importing import ImportRefused, ImportResult, import_csv
 from bigclient.ledger.locate import create_ledger, open_ledger
 from bigclient.ledger.postgres import PostgresLedger
@@ -53,6 +54,8 @@ __all__ = [
     "ClaimRegister",
     "ClaimRequest",
     "ClaimStore",
+    "DiscountRecord",
+    "DiscountStore",
     "Escalation",
     "ExhaustedError",
     "IdAllocator",
@@ -63,6 +66,7 @@ __all__ = [
     "LedgerInfo",
     "LedgerMismatch",
     "NoLedger",
+    "NotApproved",
     "NotOwner",
     "NotPermitted",
     "Orphan",

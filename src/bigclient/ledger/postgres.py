@@ -46,6 +46,7 @@ from bigclient.ledger.base import (
     same_request,
 )
 from bigclient.ledger.pgclaims import PgClaims
+from bigclient.ledger.pgdiscounts import PgDiscounts
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _ledgers_in(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
     return out
 
 
-class PostgresLedger(PgClaims):
+class PostgresLedger(PgClaims, PgDiscounts):
     """A ledger in one schema of a PostgreSQL database. Open with
     ``PostgresLedger("postgresql://user@host/db", ruleset="shantou-postal")``; make one with
     :meth:`create` (never implicitly: D-12).

@@ -46,6 +46,7 @@ from bigclient.ledger.base import (
     same_request,
 )
 from bigclient.ledger.sqlite_claims import SqliteClaims
+from bigclient.ledger.sqlite_discounts import SqliteDiscounts
 from bigclient.ledger.upkeep import BackupResult
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 
@@ -77,10 +78,11 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SqliteLedger(SqliteClaims):
+class SqliteLedger(SqliteClaims, SqliteDiscounts):
     """A ledger in one SQLite file (big-client IDs, and ownership claims through
-    :class:`SqliteClaims`). Open an existing one with ``SqliteLedger(path)``; make a
-    new one with :meth:`create` (never implicitly: D-12).
+    :class:`SqliteClaims`, approved concessions through :class:`SqliteDiscounts`). Open an
+    existing one with ``SqliteLedger(path)``; make a new one with :meth:`create` (never
+    implicitly: D-12).
 
     ``ruleset`` / ``scheme``: when given, opening refuses a ledger made for another ruleset
     id or ID scheme. ``timeout``: how long, in seconds, an allocation may wait for other

@@ -7,12 +7,14 @@ from __future__ import annotations
 from bigclient.sections import (
     contacts,
     derived,
+    discounts,
     flags,
     ids,
     incentives,
     ownership,
     qualification,
     routing,
+    scorecards,
     scoring,
 )
 from bigclient.sections.base import Section
@@ -25,6 +27,8 @@ SECTIONS: tuple[Section, ...] = (
     contacts.SECTION,
     routing.SECTION,
     ownership.SECTION,
+    discounts.SECTION,
     ids.SECTION,
     incentives.SECTION,
+    scorecards.SECTION,
 )

@@ -21,7 +21,8 @@ from bigclient.language.expr import Ty, suggest
 from bigclient.language.fields import field_type
 from bigclient.language.ranges import Ranges
 from bigclient.language.source import Located, YamlPath
-from bigclient.sections.base import CaseOutcome, CompileContext, Element, Section
+from bigclient.sections.base import CaseOutcome, CompileContext, Element, Section, Words
+from bigclient.sections.incentives import wording
 from bigclient.sections.incentives.compiled import CompiledIncentives, GradeReview
 from bigclient.sections.incentives.model import IncentivesSpec
 from bigclient.sections.incentives.payslip import PayLine, Payslip, YearSettlement
@@ -119,8 +120,10 @@ class IncentivesSection(Section):
             if b.from_ <= a.from_ or b.award < a.award:
                 problems.append(src.problem((*base, "levels", i), _(
                     "award levels are listed lowest first: each needs more points than the one "
-                    "before ({a}) and an award no smaller"). format(
-                        a=format_amount(a.from_)), code="BC909"))
+                    "before ({a}) and an award no smaller").format(
+                        a=format_amount(a.from_)), code="BC909", hint=_(
+                        "give each level more points than the level below it and an award "
+                        "no smaller")))
         if not Decimal(0) <= points.advance <= Decimal(1):
             problems.append(src.problem((*base, "advance"), _(
                 "the quarterly advance is a share between 0% and 100%"), code="BC909"))
@@ -225,6 +228,10 @@ class IncentivesSection(Section):
                     "the measure '{name}' is read by no rule").format(name=name),
                     code="BC912", severity="info", hint=_("use it, or remove it")))
         return out
+
+    def describe_early(self, path: YamlPath, old: Any, new: Any, frame: Any,
+                       lines: Mapping[str, Any]) -> Words | None:
+        return wording.describe(path, old, new, frame)
 
     def case(self, compiled: Any, given: Any, case: Mapping[str, Any]) -> CaseOutcome:
         if not isinstance(given, dict):

@@ -157,7 +157,7 @@ class CompiledIncentives(CompiledSection):
             score = Decimal(hb.score(env))
             share = hb.share(score)
             paid = self.round(withheld * share)
-            how = _("steps") if hb.steps else _("in proportion")
+            how = "by steps" if hb.steps else "in proportion"
             return [
                 PayLine(c.id, c.label, "withheld", -withheld, rule=c.rule,
                         detail=_with(("withheld", "切块扣留"), hb.withhold.detail(env))),

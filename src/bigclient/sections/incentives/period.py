@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -35,6 +37,22 @@ class Period:
         if self.kind == "half_year":
             return f"{self.year}-H{self.number}"
         return str(self.year)
+
+    @property
+    def months(self) -> tuple[int, int]:
+        """First and last month of the period."""
+        size = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[self.kind]
+        first = (self.number - 1) * size + 1
+        return first, first + size - 1
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.months[0], 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        last = self.months[1]
+        return dt.date(self.year, last, calendar.monthrange(self.year, last)[1])
 
     def earlier_in_year(self) -> list[Period]:
         """The periods of the same kind before this one in its year (oldest first)."""
