@@ -141,7 +141,7 @@ class DiscountsSection(Section):
             out.append(src.problem(BASE, _(
                 "no limit is declared: any concession {body} approves is valid, however "
                 "large").format(body=part.approver.label.en), code="BC954", severity="info",
-                hint=_("add 'limit: {{ratio: 15%}}' (or an amount) if the body's power is "
+                hint=_("add 'limit: {ratio: 15%}' (or an amount) if the body's power is "
                        "limited")))
         elif (part.limit.ratio is None) != (part.limit.amount is None):
             out.append(src.problem((*BASE, "limit"), _(
