@@ -19,6 +19,7 @@ from bigclient.cli import (
     evaluate,
     explain,
     id,
+    pay,
     route,
     schema,
     test,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in (validate, test, evaluate, explain, route, id, claims, discount, diff, schema,
-                 due, assess):
+                 due, assess, pay):
         verb.add_command(sub)
     version.add_commands(sub)
     add_lang_option(parser)  # on the main parser and on every subcommand
