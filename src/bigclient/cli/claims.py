@@ -13,13 +13,12 @@ import argparse
 import csv
 import dataclasses
 import datetime as dt
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from bigclient.cli.common import plain_errors
+from bigclient.cli.common import aware_time, plain_errors, who
 from bigclient.errors import BigClientError, UsageError
 from bigclient.i18n import _
 
@@ -28,27 +27,6 @@ KEY_COLUMNS = ("client_key", "client_id", "key", "id")
 
 
 
-def _who(name: str | None) -> str:
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "bigclient-cli"
-
-
-def _at(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(_("--at {text!r} is not a date and time; write it like "
-                           "2026-03-01T09:00+08:00").format(text=text)) from None
-    if when.utcoffset() is None:
-        raise UsageError(_("--at {text!r} has no time zone; write it like "
-                           "2026-03-01T09:00+08:00").format(text=text))
-    return when
 
 
 def _ledger(target: str, ruleset: str | None = None) -> Any:
@@ -116,7 +94,7 @@ def cmd_claim(args: argparse.Namespace) -> int:
     line = _line_arg(args)
     key = args.key or f"claim:{args.client}/{line}/{args.unit}"
     with ledger:
-        out = reg.claim(args.client, line, args.unit, _at(args.at), key=key, by=_who(args.by),
+        out = reg.claim(args.client, line, args.unit, aware_time(args.at), key=key, by=who(args.by),
                         manager=args.manager, signed=args.signed, territory=args.territory,
                         business_place=args.business_place)
     if args.json:
@@ -150,7 +128,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     """The owning unit signed the agreement: its claim no longer lapses."""
     reg, ledger = _register(args)
     with ledger:
-        c = reg.sign(args.client, _line_arg(args), args.unit, _at(args.at))
+        c = reg.sign(args.client, _line_arg(args), args.unit, aware_time(args.at))
     print(_json(c) if args.json else _("signed: {claim}").format(claim=_claim_line(c)))
     return 0
 
@@ -193,7 +171,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     line = _line_arg(args)
     key = args.key or f"apply:{args.client}/{line}/{args.unit}"
     with ledger:
-        app = reg.apply(args.client, line, args.unit, _at(args.at), key=key, by=_who(args.by),
+        app = reg.apply(args.client, line, args.unit, aware_time(args.at), key=key, by=who(args.by),
                         note=args.note or "")
     print(_json(app) if args.json else _(
         "application #{id}: {unit} applies to market to client {client} (line {line}); owner "
@@ -210,7 +188,7 @@ def cmd_reassign(args: argparse.Namespace) -> int:
     with ledger:
         done = reg.reassign(args.from_manager, args.to_manager, by=args.by,
                             by_level=args.level, from_level=args.from_level,
-                            to_level=args.to_level, at=_at(args.at))
+                            to_level=args.to_level, at=aware_time(args.at))
     print(_json(done) if args.json else _(
         "moved {n} client line(s) from {src} to {dst}, approved by {by} ({level})").format(
         n=done.claims, src=done.from_manager, dst=done.to_manager, by=done.by, level=done.level))
@@ -249,7 +227,7 @@ def cmd_orphans(args: argparse.Namespace) -> int:
     reg, ledger = _plain_register(args)
     with ledger:
         found = reg.orphans(keys, departed=args.departed or (),
-                            at=None if args.at is None else _at(args.at))
+                            at=None if args.at is None else aware_time(args.at))
     reasons = {"no_owner": _("no unit owns it"), "no_manager": _("its owner names no manager"),
                "departed": _("its manager has left")}
     for o in found:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import getpass
 import json
 import os
 import sys
@@ -201,3 +202,28 @@ def plain_errors(command: Callable[[argparse.Namespace], int]
             print(f"bigclient: {exc}", file=sys.stderr)
             return 1
     return run
+
+
+def who(name: str | None) -> str:
+    """Who a record is made by: ``--by``, else the logged-in user."""
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "bigclient-cli"
+
+
+def aware_time(text: str | None) -> dt.datetime:
+    """``--at``: a date and time with its time zone (now, if not given)."""
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(_("--at {text!r} is not a date and time; write it like "
+                           "2026-03-01T09:00+08:00").format(text=text)) from None
+    if when.utcoffset() is None:
+        raise UsageError(_("--at {text!r} has no time zone; write it like "
+                           "2026-03-01T09:00+08:00").format(text=text))
+    return when

@@ -10,39 +10,21 @@ The library reads no clock; this command does: ``--at`` (when it is recorded) de
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import getpass
 import json
 import sys
 from typing import Any
 
-from bigclient.cli.common import add_on_option, load_for_cli, parse_day, plain_errors
+from bigclient.cli.common import (
+    add_on_option,
+    aware_time,
+    load_for_cli,
+    parse_day,
+    plain_errors,
+    who,
+)
 from bigclient.errors import UsageError
 from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
-
-
-def _who(name: str | None) -> str:
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "bigclient-cli"
-
-
-def _at(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(_("--at {text!r} is not a date and time; write it like "
-                           "2026-03-01T09:00+08:00").format(text=text)) from None
-    if when.utcoffset() is None:
-        raise UsageError(_("--at {text!r} has no time zone; write it like "
-                           "2026-03-01T09:00+08:00").format(text=text))
-    return when
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str] | None:
@@ -109,7 +91,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
         raise UsageError(_("give --ledger to record the approved concession, or --check to "
                            "check it only"))
     with open_ledger(args.ledger, ruleset=rs.id) as ledger:
-        rec = ledger.record_discount(decision, by=_who(args.by), at=_at(args.at))
+        rec = ledger.record_discount(decision, by=who(args.by), at=aware_time(args.at))
     if args.json:
         print(_json(rec))
         return 0

@@ -8,12 +8,11 @@ A ledger is made only by ``bigclient id init`` (D-12: a lost file never starts a
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from typing import Any
 
-from bigclient.cli.common import plain_errors
+from bigclient.cli.common import plain_errors, who
 from bigclient.errors import BigClientError
 from bigclient.i18n import _
 from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
@@ -35,14 +34,6 @@ def _ruleset(path: str) -> tuple[str, IdScheme]:
         raise BigClientError(f"the ruleset {path} gave an ID scheme bigclient cannot use")
     return rs.id, scheme
 
-
-def _who(name: str | None) -> str:
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "bigclient-cli"
 
 
 def _open(args: argparse.Namespace, *, stale_ok: bool = False) -> tuple[Any, IdScheme]:
@@ -123,7 +114,7 @@ def _allocate(args: argparse.Namespace, branch: bool) -> int:
     ledger, scheme = _open(args)
     with ledger:
         alloc = IdAllocator(scheme, ledger)
-        by = _who(args.by)
+        by = who(args.by)
         before = ledger.get_by_key(args.key)
         if branch:
             cid = alloc.new_branch(args.headquarters, key=args.key, by=by)
@@ -181,7 +172,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         "through the API"))
     ledger, scheme = _open(args, stale_ok=True)
     with ledger:
-        result = import_csv(ledger, args.file, by=_who(args.by), scheme=scheme,
+        result = import_csv(ledger, args.file, by=who(args.by), scheme=scheme,
                             encoding=args.encoding)
         problems = ledger.check_integrity()
     nxt = ", ".join(f"{region} {n:0{scheme.sequence.width}d}"

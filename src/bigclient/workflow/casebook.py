@@ -135,6 +135,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _failed(expect: Mapping[str, Any], exc: BigClientError, result: CaseResult) -> CaseResult:
+    """A case whose run raised: it passes only if it expected an error with this text."""
+    if not ("error" in expect and str(expect["error"]) in str(exc)):
+        result.passed = False
+        result.error = str(exc)
+    return result
+
+
+def _error_expected(expect: Mapping[str, Any], result: CaseResult) -> None:
+    """A case that expected an error ran without one."""
+    if "error" in expect:
+        result.passed = False
+        result.mismatches.append(("error", expect["error"], None))
+
+
 def run_section_case(rs: Ruleset, key: str, case: Mapping[str, Any],
                      defaults: Mapping[str, Any], result: CaseResult) -> CaseResult:
     """A case a section runs (``pay:``, ``assess:``, …): compare ``expect`` field by field."""
@@ -153,14 +168,8 @@ def run_section_case(rs: Ruleset, key: str, case: Mapping[str, Any],
     try:
         outcome = section.case(compiled, given, case)
     except BigClientError as exc:
-        if "error" in expect and str(expect["error"]) in str(exc):
-            return result
-        result.passed = False
-        result.error = str(exc)
-        return result
-    if "error" in expect:
-        result.passed = False
-        result.mismatches.append(("error", expect["error"], None))
+        return _failed(expect, exc, result)
+    _error_expected(expect, result)
     for field_name, want in expect.items():
         if field_name == "error":
             continue
@@ -192,14 +201,8 @@ def run_case(rs: Ruleset, case: Mapping[str, Any], defaults: Mapping[str, Any], 
     try:
         decision = rs.evaluate(client, context=context, override=case.get("override"), on=on)
     except BigClientError as exc:
-        if "error" in expect and str(expect["error"]) in str(exc):
-            return result
-        result.passed = False
-        result.error = str(exc)
-        return result
-    if "error" in expect:
-        result.passed = False
-        result.mismatches.append(("error", expect["error"], None))
+        return _failed(expect, exc, result)
+    _error_expected(expect, result)
     actual = {"qualified": decision.qualified, "criteria": list(decision.criteria),
               "score": decision.score, "computed_tier": decision.computed_tier,
               "tier": decision.tier, "flags": list(decision.flags), "route": decision.route,
