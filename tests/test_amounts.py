@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bigclient.language.amounts import AmountError, format_amount, parse_amount, quantize
@@ -71,3 +71,23 @@ def test_money_sums_are_exact(parts: list[Decimal]) -> None:
     # Summing parsed text is exact: the sum of the parts equals the parsed text of the sum.
     total = sum((parse_amount(str(p)) for p in parts), Decimal(0))
     assert total == parse_amount(format_amount(sum(parts, Decimal(0))))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.decimals(allow_nan=True, allow_infinity=True))
+def test_the_decimal_fast_path_accepts_exactly_what_the_digit_check_accepts(
+        value: Decimal) -> None:
+    """A Decimal from a host service takes a quick test first; it must never accept a value
+    the full 28-digit check refuses, nor refuse one it accepts."""
+    from bigclient.language.amounts import _checked
+    try:
+        expected: Decimal | None = _checked(value, value)
+    except AmountError:
+        expected = None
+    try:
+        got: Decimal | None = parse_amount(value)
+    except AmountError:
+        got = None
+    assert (got is None) == (expected is None)
+    if got is not None:
+        assert got == expected and str(got) == str(expected)

@@ -102,6 +102,10 @@ def _checked(value: Decimal, original: Any) -> Decimal:
     return value
 
 
+_FAST_TOP = 19
+_FAST_STEP = Decimal("1e-8")
+
+
 def parse_amount(value: Any, *, ratio: bool = True) -> Decimal:
     """Turn an amount literal into an exact Decimal, or raise AmountError (and nothing else).
 
@@ -112,6 +116,9 @@ def parse_amount(value: Any, *, ratio: bool = True) -> Decimal:
         digits = value.replace(".", "", 1)  # fast path: plain digits from a data feed
         if digits.isdigit() or (digits[:1] == "-" and digits[1:].isdigit()):
             return Decimal(value)
+    if type(value) is Decimal and value.is_finite() and value.adjusted() < _FAST_TOP and (
+            value.quantize(_FAST_STEP) == value):
+        return value  # fast path: at most 18 digits before the point and 8 after fit 28
     if isinstance(value, bool):
         raise AmountError(_("expected {accepted}, found the yes/no value {found}").format(
             accepted=_accepted(), found=value))
