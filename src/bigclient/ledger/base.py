@@ -40,6 +40,14 @@ NO_SCHEME = ""
 since format 2, so a ledger file made before records ledgers reads the same way)."""
 
 
+def stored_scheme(scheme: IdScheme | None) -> tuple[str, str]:
+    """The ``scheme`` and ``scheme_json`` columns of a new ledger (:data:`NO_SCHEME` twice
+    for a records ledger)."""
+    if scheme is None:
+        return NO_SCHEME, NO_SCHEME
+    return scheme.fingerprint, scheme.model_dump_json()
+
+
 def no_id_scheme(where: object, ruleset: str) -> NoIdScheme:
     """The one plain refusal of anything ID-related on a records ledger."""
     return NoIdScheme(_(

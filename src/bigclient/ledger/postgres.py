@@ -38,7 +38,6 @@ from bigclient.ledger._pgsql import (
     schema_for,
 )
 from bigclient.ledger.base import (
-    NO_SCHEME,
     Allocation,
     LedgerInfo,
     LedgerMismatch,
@@ -47,6 +46,7 @@ from bigclient.ledger.base import (
     UnknownHeadquarters,
     no_id_scheme,
     same_request,
+    stored_scheme,
 )
 from bigclient.ledger.pgclaims import PgClaims
 from bigclient.ledger.pgdiscounts import PgDiscounts
@@ -159,9 +159,7 @@ class PostgresLedger(PgClaims, PgDiscounts):
                         conn.execute(statement.encode())
                 conn.execute(f"INSERT INTO {s}.ledger (one, ledger_id, ruleset, scheme, "
                              "scheme_json, created_at, format) VALUES (1, %s, %s, %s, %s, %s, %s)",
-                             (uuid.uuid4().hex, ruleset,
-                              NO_SCHEME if scheme is None else scheme.fingerprint,
-                              NO_SCHEME if scheme is None else scheme.model_dump_json(),
+                             (uuid.uuid4().hex, ruleset, *stored_scheme(scheme),
                               clock().astimezone(dt.UTC).isoformat(timespec="seconds"), FORMAT))
             db.transaction(conn, body)
 

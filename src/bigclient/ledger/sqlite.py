@@ -16,9 +16,7 @@ Why it is built this way (see PITFALLS.md, "SQLite ledger"):
 - the file is never created by opening it (a lost ledger must not silently start again at
   00001); it records the ruleset and ID scheme it serves, and a high-water mark beside it
   (:mod:`._highwater`) refuses an old backup or a copy without its ``-wal`` file;
-- a ruleset without an ``ids:`` section still has a ledger, for its claims and concessions
-  (a "records ledger"): it stores no scheme (:data:`NO_SCHEME`, so the format stays 2) and
-  refuses every ID allocation in words.
+- a records ledger (a ruleset without ``ids:``) stores no scheme (format still 2).
 """
 
 from __future__ import annotations
@@ -38,7 +36,6 @@ from bigclient.errors import ExhaustedError, StoreError
 from bigclient.i18n import _
 from bigclient.ledger import upkeep
 from bigclient.ledger.base import (
-    NO_SCHEME,
     Allocation,
     BackupFile,
     LedgerInfo,
@@ -49,6 +46,7 @@ from bigclient.ledger.base import (
     UnknownHeadquarters,
     no_id_scheme,
     same_request,
+    stored_scheme,
 )
 from bigclient.ledger.sqlite_claims import SqliteClaims
 from bigclient.ledger.sqlite_discounts import SqliteDiscounts
@@ -178,9 +176,7 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
                         conn.execute(statement)
                 conn.execute("INSERT INTO ledger (one, ledger_id, ruleset, scheme, scheme_json, "
                              "created_at, generation) VALUES (1, ?, ?, ?, ?, ?, 0)",
-                             (ledger_id, ruleset,
-                              NO_SCHEME if scheme is None else scheme.fingerprint,
-                              NO_SCHEME if scheme is None else scheme.model_dump_json(),
+                             (ledger_id, ruleset, *stored_scheme(scheme),
                               clock().astimezone(dt.UTC).isoformat(timespec="seconds")))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
@@ -379,12 +375,15 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
         return self._run(self._read_info)
 
     def scheme(self) -> IdScheme:
-        """The whole ``ids:`` section the ledger was created with (for verbs given no ruleset);
-        a records ledger has none, and says so."""
-        info = self.info()
+        """The whole ``ids:`` section the ledger was created with (for verbs given no ruleset)."""
+        self._ids_only(self.info())
+        return IdScheme.model_validate_json(self._scheme_json)
+
+    def _ids_only(self, info: LedgerInfo | None = None) -> None:
+        """Refuse ID work on a records ledger (its scheme never changes: read once)."""
+        info = info or self._info or self.info()
         if info.scheme is None:
             raise no_id_scheme(self.path, info.ruleset)
-        return IdScheme.model_validate_json(self._scheme_json)
 
     def _mark(self, generation: int, last_id: str) -> None:
         info = self._info
@@ -435,9 +434,7 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
         """One keyed allocation (D-12): a repeated key returns its first answer; otherwise the
         owner's next number (a region's sequence or a headquarters' branch), taken in one
         BEGIN IMMEDIATE transaction together with the record."""
-        info = self._info or self.info()  # set when opened; a ledger's scheme never changes
-        if info.scheme is None:
-            raise no_id_scheme(self.path, info.ruleset)
+        self._ids_only()
         table, column = _COUNTERS[kind]
         check = same_request(kind, owner, key)
 
