@@ -175,7 +175,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     with create_ledger(args.ledger, ruleset=rs_id, scheme=scheme) as ledger:
         info = ledger.info()
         if scheme is None:
-            how = (_("pg_dump -n {schema}").format(schema=ledger.schema)
+            how = (f"pg_dump -n {ledger.schema}"
                    if isinstance(ledger, PostgresLedger) else "`bigclient id backup`")
             print(_("created the records ledger {path} for ruleset {ruleset}, which has no ID "
                     "scheme: it records claims and concessions, not IDs; back it up with "
