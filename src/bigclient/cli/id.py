@@ -2,7 +2,9 @@
 
 Allocation prints the compact ID alone on stdout (so scripts can capture it) and says in
 words on stderr what happened; an idempotency key that was used before prints the same ID.
-A ledger is made only by ``bigclient id init`` (D-12: a lost file never starts afresh).
+A ledger is made only by ``bigclient id init`` (D-12: a lost file never starts afresh); for
+a ruleset without an ``ids:`` section it makes a records ledger (claims and concessions),
+which every ID verb here refuses in the same words.
 """
 
 from __future__ import annotations
@@ -20,19 +22,26 @@ from bigclient.sections.ids.scheme import DEFAULT_SCHEME, ClientId, IdScheme
 DEFAULT_LEDGER = "./bigclient.db"
 
 
-def _ruleset(path: str) -> tuple[str, IdScheme]:
-    """The ruleset id and its ID scheme; an error when it has no ``ids:`` section."""
+def _ruleset_of(path: str) -> tuple[str, IdScheme | None]:
+    """The ruleset id and its ID scheme (None when it has no ``ids:`` section)."""
     from bigclient.ruleset import load
 
     rs = load(path)
     scheme = rs.ids
-    if scheme is None:
-        raise BigClientError(_("the ruleset {ruleset} has no 'ids:' section, so it does not "
-                               "say how IDs are made; add one (see docs/ids.md)").format(
-            ruleset=path))
-    if not isinstance(scheme, IdScheme):  # pragma: no cover - loader contract
+    if scheme is not None and not isinstance(scheme, IdScheme):  # pragma: no cover
         raise BigClientError(f"the ruleset {path} gave an ID scheme bigclient cannot use")
     return rs.id, scheme
+
+
+def _ruleset(path: str) -> tuple[str, IdScheme]:
+    """The ruleset id and its ID scheme; an error when it has no ``ids:`` section."""
+    rs_id, scheme = _ruleset_of(path)
+    if scheme is None:
+        raise BigClientError(_("the ruleset {ruleset} ({id}) has no 'ids:' section, so it has "
+                               "no ID scheme: its ledger records claims and concessions, not "
+                               "IDs. To make IDs, add an ids: section (docs/ids.md)").format(
+            ruleset=path, id=rs_id))
+    return rs_id, scheme
 
 
 
@@ -77,7 +86,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
     ledger = None
     if args.ledger:
         from bigclient.ledger import open_ledger
+        from bigclient.ledger.base import no_id_scheme
         ledger = open_ledger(args.ledger)
+        serves = ledger.info()
+        if serves.scheme is None:
+            ledger.close()
+            raise no_id_scheme(args.ledger, serves.ruleset)
     bad = 0
     for text in args.ids:
         try:
@@ -144,12 +158,22 @@ def cmd_branch(args: argparse.Namespace) -> int:
 
 @plain_errors
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create a new, empty ledger for a ruleset (never over an existing file)."""
+    """Create a new, empty ledger for a ruleset (never over an existing file); a ruleset
+    without ``ids:`` gets a records ledger, for its claims and concessions."""
     from bigclient.ledger import PostgresLedger, create_ledger
 
-    rs_id, scheme = _ruleset(args.ruleset)
+    rs_id, scheme = _ruleset_of(args.ruleset)
     with create_ledger(args.ledger, ruleset=rs_id, scheme=scheme) as ledger:
         info = ledger.info()
+        if scheme is None:
+            how = (f"pg_dump -n {ledger.schema}"
+                   if isinstance(ledger, PostgresLedger) else "`bigclient id backup`")
+            print(_("created the records ledger {path} for ruleset {ruleset}, which has no ID "
+                    "scheme: it records claims and concessions, not IDs; back it up with "
+                    "{how}").format(path=ledger if isinstance(ledger, PostgresLedger)
+                                    else args.ledger, ruleset=info.ruleset, how=how),
+                  file=sys.stderr)
+            return 0
         if isinstance(ledger, PostgresLedger):
             print(_("created the ledger {path} for ruleset {ruleset} (IDs of {scheme}) in "
                     "schema {schema}; back it up with pg_dump -n {schema}").format(
@@ -255,15 +279,17 @@ def add_command(subparsers: Any) -> None:
 
     pi = sub.add_parser("init", help=_("create a new ledger for a ruleset"),
                         usage="bigclient id init LEDGER --ruleset RULESET",
-                        description=_("Create a new, empty ledger for a ruleset's ID scheme. "
-                                      "Refused when LEDGER exists, or when a ledger lived "
+                        description=_("Create a new, empty ledger for a ruleset's ID scheme; "
+                                      "for a ruleset without an ids: section, a records "
+                                      "ledger that keeps its claims and concessions and makes "
+                                      "no IDs. Refused when LEDGER exists, or when a ledger lived "
                                       "there before (its .hwm file remains). LEDGER may be a "
                                       "postgresql://user@host/db URL: the ledger is then a "
                                       "schema in that database (docs/howto/postgres.md)."))
     pi.add_argument("ledger", metavar="LEDGER", help=_("path of the new ledger file, or a "
                                                        "postgresql://user@host/db URL"))
-    pi.add_argument("--ruleset", required=True, help=_("ruleset file or folder with an ids: "
-                                                       "section"))
+    pi.add_argument("--ruleset", required=True, help=_("ruleset file or folder (without an "
+                                                       "ids: section: a records ledger)"))
     pi.set_defaults(func=cmd_init)
 
     pn = sub.add_parser("new", help=_("allocate a new client ID in a division"),

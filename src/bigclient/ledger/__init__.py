@@ -10,7 +10,9 @@ a host service can retry after a timeout or a crash without minting a second ID.
 :class:`Ledger` is the protocol a store implements; :class:`SqliteLedger` (a file) is the
 embedded default, :class:`PostgresLedger` one shared by services on a PostgreSQL server
 (:func:`open_ledger` picks by the target: a ``postgresql://`` URL or a file path).
-:class:`IdAllocator` joins a ruleset's ID scheme to a ledger.
+:class:`IdAllocator` joins a ruleset's ID scheme to a ledger. A ruleset without an ID
+scheme still has a ledger for its claims and concessions (``create(..., scheme=None)``, a
+"records ledger"), which refuses every allocation (:class:`NoIdScheme`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bigclient.ledger.base import (
     Ledger,
     LedgerInfo,
     LedgerMismatch,
+    NoIdScheme,
     NoLedger,
     StaleLedger,
     UnknownHeadquarters,
@@ -65,6 +68,7 @@ __all__ = [
     "Ledger",
     "LedgerInfo",
     "LedgerMismatch",
+    "NoIdScheme",
     "NoLedger",
     "NotApproved",
     "NotOwner",

@@ -30,6 +30,32 @@ class LedgerMismatch(StoreError):
     """The ledger serves another ruleset or ID scheme, or is not the ledger that was there."""
 
 
+class NoIdScheme(LedgerMismatch):
+    """The ledger serves a ruleset without an ID scheme (a records ledger): it keeps claims
+    and concessions, and refuses to allocate or import IDs."""
+
+
+NO_SCHEME = ""
+"""What a records ledger stores in its ``scheme`` and ``scheme_json`` columns (both NOT NULL
+since format 2, so a ledger file made before records ledgers reads the same way)."""
+
+
+def stored_scheme(scheme: IdScheme | None) -> tuple[str, str]:
+    """The ``scheme`` and ``scheme_json`` columns of a new ledger (:data:`NO_SCHEME` twice
+    for a records ledger)."""
+    if scheme is None:
+        return NO_SCHEME, NO_SCHEME
+    return scheme.fingerprint, scheme.model_dump_json()
+
+
+def no_id_scheme(where: object, ruleset: str) -> NoIdScheme:
+    """The one plain refusal of anything ID-related on a records ledger."""
+    return NoIdScheme(_(
+        "the ledger {where} serves {ruleset}, which has no ID scheme: it records claims and "
+        "concessions, not IDs. IDs come from the ledger of a ruleset with an 'ids:' section "
+        "(docs/ids.md)").format(where=where, ruleset=ruleset))
+
+
 class StaleLedger(StoreError):
     """The ledger holds fewer allocations than its high-water mark: an old backup or a copy
     without its -wal file. Allocating from it could hand an ID out twice."""
@@ -46,7 +72,7 @@ class LedgerInfo:
 
     ledger_id: str  # random, made at creation: tells two ledgers of one ruleset apart
     ruleset: str  # the ruleset id, e.g. shantou-postal
-    scheme: str  # IdScheme.fingerprint of the scheme it was created for
+    scheme: str | None  # IdScheme.fingerprint it was created for; None: a records ledger
     created_at: str  # ISO 8601, UTC
     generation: int  # allocations recorded so far (new IDs and imported ones)
     backup_taken_at: str | None = None  # set when this file is a backup, not a ledger in use
@@ -147,6 +173,8 @@ class IdAllocator:
         self.scheme = DEFAULT_SCHEME if scheme is None else scheme
         self.ledger = ledger
         info = ledger.info()
+        if info.scheme is None:
+            raise no_id_scheme(ledger, info.ruleset)
         if info.scheme != self.scheme.fingerprint:
             raise LedgerMismatch(_(
                 "the ledger {ledger} serves ruleset {ruleset} with IDs of {theirs}, but "

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bigclient.errors import InvalidId, StoreError
 from bigclient.i18n import _
-from bigclient.ledger.base import MAX_KEY_LENGTH, LedgerMismatch, StaleLedger
+from bigclient.ledger.base import MAX_KEY_LENGTH, LedgerMismatch, StaleLedger, no_id_scheme
 from bigclient.sections.ids.scheme import ClientId, IdScheme
 
 from .sqlite import COLUMNS, SqliteLedger
@@ -212,6 +212,9 @@ def import_rows(ledger: SqliteLedger, rows: Iterable[ImportRow], *, by: str,
     now = ledger.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
 
     def body(conn: sqlite3.Connection) -> tuple[ImportResult, int, str]:
+        serves = ledger._read_info(conn)
+        if serves.scheme is None:  # a records ledger keeps no IDs (no_id_scheme)
+            raise no_id_scheme(ledger.path, serves.ruleset)
         with suppress(StaleLedger):  # importing the IDs it forgot brings a stale one up to date
             ledger._check_mark(conn)
         found = list(problems)
@@ -296,6 +299,8 @@ def import_csv(ledger: SqliteLedger, path: str | Path, *, by: str,
     ``scheme``: the ruleset's ID scheme (default: the one the ledger was created with);
     ``by``: recorded for rows that do not name who allocated them."""
     info = ledger.info()
+    if info.scheme is None:
+        raise no_id_scheme(ledger.path, info.ruleset)
     if scheme is None:
         scheme = ledger.scheme()
     elif scheme.fingerprint != info.scheme:

@@ -30,8 +30,9 @@ def open_ledger(target: str | os.PathLike[str], *, ruleset: str | None = None,
 
 
 def create_ledger(target: str | os.PathLike[str], *, ruleset: str,
-                  scheme: IdScheme) -> SqliteLedger | PostgresLedger:
-    """Make a new, empty ledger for ``ruleset``'s ID ``scheme`` at ``target``."""
+                  scheme: IdScheme | None) -> SqliteLedger | PostgresLedger:
+    """Make a new, empty ledger for ``ruleset``'s ID ``scheme`` at ``target``; with
+    ``scheme=None`` a records ledger (claims and concessions of a ruleset without ``ids:``)."""
     if is_url(target):
         return PostgresLedger.create(str(target), ruleset=ruleset, scheme=scheme)
     return SqliteLedger.create(target, ruleset=ruleset, scheme=scheme)

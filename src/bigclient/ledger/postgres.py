@@ -12,7 +12,8 @@ The same contract as :class:`bigclient.ledger.SqliteLedger`, and the claim regis
 - a commit can land without its acknowledgement (a server restart): every keyed call is
   retried with its key, which returns what was committed, never a second ID;
 - one connection per process, opened again after ``fork``; nothing is ever created by
-  opening (``create`` makes the schema), and a ledger states its ruleset and ID scheme.
+  opening (``create`` makes the schema), and a ledger states its ruleset and ID scheme
+  (none, for a ruleset without ``ids:``: a records ledger, which refuses to allocate).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from bigclient.ledger.base import (
     MakeId,
     NoLedger,
     UnknownHeadquarters,
+    no_id_scheme,
     same_request,
+    stored_scheme,
 )
 from bigclient.ledger.pgclaims import PgClaims
 from bigclient.ledger.pgdiscounts import PgDiscounts
@@ -115,6 +118,8 @@ class PostgresLedger(PgClaims, PgDiscounts):
                 "its own ledger. Give the ledger of {ours}, or create one with `bigclient id "
                 "init LEDGER --ruleset {ours}`").format(path=self, theirs=info.ruleset,
                                                         ours=ruleset))
+        if scheme is not None and info.scheme is None:
+            raise no_id_scheme(self, info.ruleset)
         if scheme is not None and scheme.fingerprint != info.scheme:
             raise LedgerMismatch(_(
                 "the ledger at {path} (ruleset {ruleset}) serves IDs of {theirs}, but the ID "
@@ -122,11 +127,12 @@ class PostgresLedger(PgClaims, PgDiscounts):
                 path=self, ruleset=info.ruleset, theirs=info.scheme, ours=scheme.fingerprint))
 
     @classmethod
-    def create(cls, dsn: str, *, ruleset: str, scheme: IdScheme, schema: str | None = None,
-               timeout: float = 60.0,
+    def create(cls, dsn: str, *, ruleset: str, scheme: IdScheme | None,
+               schema: str | None = None, timeout: float = 60.0,
                clock: Callable[[], dt.datetime] = _utc_now) -> PostgresLedger:
-        """Make a new, empty ledger (its schema and tables) for ``ruleset``'s ID ``scheme``;
-        refuse a schema that exists (it may hold IDs already handed out)."""
+        """Make a new, empty ledger (its schema and tables) for ``ruleset``'s ID ``scheme``
+        (None: a records ledger, for claims and concessions only); refuse a schema that
+        exists (it may hold IDs already handed out)."""
         driver()
         if not isinstance(ruleset, str) or not ruleset.strip():
             raise StoreError(_("a ledger must say which ruleset it serves: give the ruleset "
@@ -153,8 +159,7 @@ class PostgresLedger(PgClaims, PgDiscounts):
                         conn.execute(statement.encode())
                 conn.execute(f"INSERT INTO {s}.ledger (one, ledger_id, ruleset, scheme, "
                              "scheme_json, created_at, format) VALUES (1, %s, %s, %s, %s, %s, %s)",
-                             (uuid.uuid4().hex, ruleset, scheme.fingerprint,
-                              scheme.model_dump_json(),
+                             (uuid.uuid4().hex, ruleset, *stored_scheme(scheme),
                               clock().astimezone(dt.UTC).isoformat(timespec="seconds"), FORMAT))
             db.transaction(conn, body)
 
@@ -224,8 +229,8 @@ class PostgresLedger(PgClaims, PgDiscounts):
             raise StoreError(_("the ledger at {where} was written by a newer bigclient "
                                "(format {version}); upgrade bigclient to use it").format(
                 where=self, version=row[5]))
-        info = LedgerInfo(ledger_id=row[0], ruleset=row[1], scheme=row[2], created_at=row[3],
-                          generation=int(row[6]))
+        info = LedgerInfo(ledger_id=row[0], ruleset=row[1], scheme=row[2] or None,
+                          created_at=row[3], generation=int(row[6]))
         if self._info is not None and info.ledger_id != self._info.ledger_id:
             raise LedgerMismatch(_(
                 "the ledger at {where} was replaced by another ledger while in use (it was "
@@ -240,8 +245,11 @@ class PostgresLedger(PgClaims, PgDiscounts):
         return self._db.run(self._read_info, safe=True)
 
     def scheme(self) -> IdScheme:
-        """The whole ``ids:`` section the ledger was created with."""
-        self.info()
+        """The whole ``ids:`` section the ledger was created with (a records ledger has none,
+        and says so)."""
+        info = self.info()
+        if info.scheme is None:
+            raise no_id_scheme(self, info.ruleset)
         return IdScheme.model_validate_json(self._scheme_json)
 
     # -- allocation ---------------------------------------------------------------------
@@ -278,6 +286,9 @@ class PostgresLedger(PgClaims, PgDiscounts):
                   ) -> Allocation:
         """One keyed allocation (D-12): a repeated key returns its first answer; otherwise
         the owner's next number, taken with the record in one transaction."""
+        info = self._info or self.info()  # set when opened; a ledger's scheme never changes
+        if info.scheme is None:
+            raise no_id_scheme(self, info.ruleset)
         table, column = _COUNTERS[kind]
         check = same_request(kind, owner, key)
         pg = driver()

@@ -15,7 +15,8 @@ Why it is built this way (see PITFALLS.md, "SQLite ledger"):
 - a connection is never carried across ``fork``: a child process opens its own;
 - the file is never created by opening it (a lost ledger must not silently start again at
   00001); it records the ruleset and ID scheme it serves, and a high-water mark beside it
-  (:mod:`._highwater`) refuses an old backup or a copy without its ``-wal`` file.
+  (:mod:`._highwater`) refuses an old backup or a copy without its ``-wal`` file;
+- a records ledger (a ruleset without ``ids:``) stores no scheme (format still 2).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from bigclient.ledger.base import (
     NoLedger,
     StaleLedger,
     UnknownHeadquarters,
+    no_id_scheme,
     same_request,
+    stored_scheme,
 )
 from bigclient.ledger.sqlite_claims import SqliteClaims
 from bigclient.ledger.sqlite_discounts import SqliteDiscounts
@@ -85,10 +88,11 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
     implicitly: D-12).
 
     ``ruleset`` / ``scheme``: when given, opening refuses a ledger made for another ruleset
-    id or ID scheme. ``timeout``: how long, in seconds, an allocation may wait for other
-    writers before a :class:`StoreError` says the ledger is overloaded. ``durable=False``
-    trades safety on power loss (not on a process crash) for speed; keep the default for
-    real IDs. ``stale_ok=True`` opens a ledger that is behind its high-water mark (for
+    id or ID scheme (or, given a scheme, a records ledger, which has none). ``timeout``:
+    how long, in seconds, an allocation may wait for other writers before a
+    :class:`StoreError` says the ledger is overloaded. ``durable=False`` trades safety on
+    power loss (not on a process crash) for speed; keep the default for real IDs.
+    ``stale_ok=True`` opens a ledger that is behind its high-water mark (for
     :func:`import_csv` to bring it up to date) or a backup file (to check or read it);
     allocation from either is still refused.
     """
@@ -116,6 +120,8 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
                 "its own ledger. Give the ledger of {ours}, or create one with `bigclient id "
                 "init LEDGER --ruleset {ours}`").format(path=self.path, theirs=info.ruleset,
                                                         ours=ruleset))
+        if scheme is not None and info.scheme is None:
+            raise no_id_scheme(self.path, info.ruleset)
         if scheme is not None and scheme.fingerprint != info.scheme:
             raise LedgerMismatch(_(
                 "the ledger at {path} (ruleset {ruleset}) serves IDs of {theirs}, but the ID "
@@ -126,11 +132,12 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
             self._run(self._check_mark)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], *, ruleset: str, scheme: IdScheme,
+    def create(cls, path: str | os.PathLike[str], *, ruleset: str, scheme: IdScheme | None,
                timeout: float = 60.0, durable: bool = True,
                clock: Callable[[], dt.datetime] = _utc_now) -> SqliteLedger:
-        """Make a new, empty ledger for ``ruleset``'s ID ``scheme``; refuse an existing file
-        (or the high-water mark of a ledger that lived there: it was lost, not finished)."""
+        """Make a new, empty ledger for ``ruleset``'s ID ``scheme`` (None: a ruleset without
+        one; the ledger then records claims and concessions, never IDs); refuse an existing
+        file (or the high-water mark of a ledger that lived there: it was lost, not finished)."""
         where = Path(path)
         if not isinstance(ruleset, str) or not ruleset.strip():
             raise StoreError(_("a ledger must say which ruleset it serves: give the ruleset "
@@ -169,7 +176,7 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
                         conn.execute(statement)
                 conn.execute("INSERT INTO ledger (one, ledger_id, ruleset, scheme, scheme_json, "
                              "created_at, generation) VALUES (1, ?, ?, ?, ?, ?, 0)",
-                             (ledger_id, ruleset, scheme.fingerprint, scheme.model_dump_json(),
+                             (ledger_id, ruleset, *stored_scheme(scheme),
                               clock().astimezone(dt.UTC).isoformat(timespec="seconds")))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
@@ -264,7 +271,8 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
                                "(table 'ledger' is empty); restore it from its backup").format(
                 path=self.path))
         self._scheme_json = str(row[5])
-        return LedgerInfo(ledger_id=row[0], ruleset=row[1], scheme=row[2], created_at=row[3],
+        return LedgerInfo(ledger_id=row[0], ruleset=row[1], scheme=row[2] or None,
+                          created_at=row[3],
                           generation=int(row[4]), backup_taken_at=row[6])
 
     def _check_mark(self, conn: sqlite3.Connection) -> None:
@@ -368,8 +376,14 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
 
     def scheme(self) -> IdScheme:
         """The whole ``ids:`` section the ledger was created with (for verbs given no ruleset)."""
-        self.info()
+        self._ids_only(self.info())
         return IdScheme.model_validate_json(self._scheme_json)
+
+    def _ids_only(self, info: LedgerInfo | None = None) -> None:
+        """Refuse ID work on a records ledger (its scheme never changes: read once)."""
+        info = info or self._info or self.info()
+        if info.scheme is None:
+            raise no_id_scheme(self.path, info.ruleset)
 
     def _mark(self, generation: int, last_id: str) -> None:
         info = self._info
@@ -420,9 +434,9 @@ class SqliteLedger(SqliteClaims, SqliteDiscounts):
         """One keyed allocation (D-12): a repeated key returns its first answer; otherwise the
         owner's next number (a region's sequence or a headquarters' branch), taken in one
         BEGIN IMMEDIATE transaction together with the record."""
+        self._ids_only()
         table, column = _COUNTERS[kind]
         check = same_request(kind, owner, key)
-
 
         def body(conn: sqlite3.Connection) -> tuple[Allocation, int]:
             seen = self._by_key(conn, key)

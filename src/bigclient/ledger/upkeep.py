@@ -128,11 +128,15 @@ def part_file(dest: Path) -> Iterator[Path]:
     """A temporary name beside ``dest`` for a copy being made; gone afterwards, whatever
     happened (``publish`` gives the finished copy its real name)."""
     part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
-    part.unlink(missing_ok=True)
+    # the read-only check of the copy leaves an empty -wal and a -shm beside it
+    leftovers = (part, Path(f"{part}-wal"), Path(f"{part}-shm"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
     try:
         yield part
     finally:
-        part.unlink(missing_ok=True)
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 
 def snapshot(ledger: Store, part: Path, backup_taken_at: str | None) -> None:
