@@ -284,13 +284,49 @@ def _routing(rt: Any, env: dict[str, Any], n: int, rank: Any, tier_names: list[s
         radix *= size
         if radix > 2**40:
             raise Unsupported("too many routing keys")
-    # the routes also depend on the met lines (per-line rows): key = (code, criteria)
-    key = pc.add_checked(pc.multiply_checked(criteria_code, radix), code) if radix < 2**20 \
-        else None
-    if key is None:
-        raise Unsupported("too many routing keys")
+    code = full(code.as_py(), n, pa.int64()) if isinstance(code, pa.Scalar) else code
     routed = pc.less(rank, len(tier_names) - 1)  # qualified with a tier
-    key = pc.if_else(routed, key, pa.scalar(-1, pa.int64()))
+    code = pc.if_else(routed, code, pa.scalar(-1, pa.int64()))
+
+    def decode(k: int) -> tuple[dict[str, Any], Verdict]:
+        crit, c = divmod(k, radix)
+        fake_env: dict[str, Any] = {}
+        verdict = Verdict(qualified=True, criteria=tuple(
+            i for b, i in enumerate(ids) if crit >> b & 1))
+        for col, (_part, size, dec) in zip(rt.columns, parts, strict=True):
+            c, digit = divmod(c, size)
+            value = dec(digit)
+            if col.name == "tier":
+                verdict.tier = value
+            elif col.name == "flags":
+                verdict.flags = list(value)
+            elif col.name == "lines":
+                verdict.criteria = tuple(i for b, i in enumerate(ids) if value >> b & 1)
+            else:
+                fake_env[col.name] = value
+        return fake_env, verdict
+
+    def per_line(k: int) -> bool:
+        """Does the row chosen for this key route per line (so the met lines matter)?"""
+        if k < 0:
+            return False
+        fake_env, verdict = decode(k)
+        try:
+            chosen = rt.choose(rt.matching(rt.values(fake_env, verdict.tier, verdict.flags,
+                                                     verdict.criteria)))
+        except EvaluationError:
+            return False
+        return any(r.spec.per_line for r in chosen)
+
+    line_bits = sum(1 << b for b, i in enumerate(ids) if i.partition(":")[2] in rt.lines)
+    needs = spread(code, per_line, pa.bool_())
+    if pc.any(needs).as_py():
+        if radix * (line_bits + 1) > 2**62:
+            raise Unsupported("too many routing keys")
+        lines_code = pc.multiply_checked(pc.bit_wise_and(criteria_code, line_bits), radix)
+        key = pc.if_else(needs, pc.add_checked(code, lines_code), code)
+    else:
+        key = code
     uniq = pc.unique(key).to_pylist()
     units: list[str | None] = []
     supports: list[str | None] = []
@@ -305,19 +341,7 @@ def _routing(rt: Any, env: dict[str, Any], n: int, rank: Any, tier_names: list[s
             flags.append(False)
             errors.append(False)
             continue
-        crit, c = divmod(k, radix)
-        fake_env: dict[str, Any] = {}
-        verdict = Verdict(qualified=True, criteria=tuple(
-            i for b, i in enumerate(ids) if crit >> b & 1))
-        for col, (_part, size, decode) in zip(rt.columns, parts, strict=True):
-            c, digit = divmod(c, size)
-            value = decode(digit)
-            if col.name == "tier":
-                verdict.tier = value
-            elif col.name == "flags":
-                verdict.flags = list(value)
-            elif col.name != "lines":
-                fake_env[col.name] = value
+        fake_env, verdict = decode(k)
         before = len(verdict.flags)
         try:
             rt.conclude(fake_env, verdict)

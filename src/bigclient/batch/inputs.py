@@ -45,7 +45,7 @@ def prepare(table: pa.Table, maps: Mapping[str, tuple[str, ...]]) -> pa.Table:
     for name in table.column_names:
         if name in cols:
             raise Unsupported(f"the column '{name}' appears twice")
-        col = table.column(name).combine_chunks()
+        col = _col(table, name)
         if pa.types.is_struct(col.type) and name in maps:
             for i in range(col.type.num_fields):
                 child = col.type.field(i).name
@@ -77,10 +77,8 @@ def read(table: pa.Table, fields: Mapping[str, FieldSpec], lines: tuple[str, ...
                 if col_name not in names:
                     table_map[line] = nb.const(0)
                     continue
-                num, bad, missing = _number(_col(table, col_name), col_name, spec, False)
-                if missing is not None:  # a missing line counts as zero
-                    num = Num(pc.if_else(missing, pa.scalar(0, pa.int64()), num.n), num.k,
-                              bound=num.bound)
+                # a missing line counts as zero: _number reads it as 0
+                num, bad, _missing = _number(_col(table, col_name), col_name, spec, False)
                 out.scalar.extend(x for x in (bad, _bounds(num, spec)) if x is not None)
                 table_map[line] = num
             out.env[name] = table_map
@@ -296,4 +294,5 @@ def constant_env(context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _col(table: pa.Table, name: str) -> Any:
-    return table.column(name).combine_chunks()
+    col = table.column(name)
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()

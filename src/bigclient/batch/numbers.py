@@ -125,6 +125,9 @@ def decimal_exact(n_max: int, k: int) -> bool:
 
 def _result(n: Any, k: int, err: Fraction, bound: int | None, rounds: bool) -> Num:
     """A result Num; ``rounds``: the scalar Decimal operation may have rounded it."""
+    if isinstance(n, int):  # a constant in lowest terms: 0/12 is 0, a finite decimal
+        g0 = math.gcd(n, k)
+        n, k = n // g0, k // g0
     g = Num(n, k, err, bound)
     if not rounds and err == 0:
         if decimal_exact(g.max_abs(), k):
