@@ -38,7 +38,7 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def evaluate_table(rs: Any, table: pa.Table, context: Mapping[str, Any] | None = None, *,
+def evaluate_table(rs: Any, table: pa.Table, context: Any = None, *,
                    errors: ErrorMode = "raise", start: int = 1) -> pa.Table:
     """Decide every row of ``table``; see the module docstring and ``Ruleset.evaluate_table``."""
     pa = _pyarrow()
@@ -68,12 +68,10 @@ def evaluate_table(rs: Any, table: pa.Table, context: Mapping[str, Any] | None =
     except (ArithmeticError, EvaluationError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         outcome = None
-    if outcome is None:
-        fallback = pa.array([True] * table.num_rows, pa.bool_())
-    else:
-        fallback = outcome.scalar
+    fallback = (pa.array([True] * table.num_rows, pa.bool_()) if outcome is None
+                else outcome.scalar)
     decided = scalar_rows(rs, table, ctx, fallback, errors, start)
-    result: pa.Table = assemble(rs, table, outcome, decided, errors)
+    result = assemble(rs, table, outcome, decided, errors)
     meta = {"bigclient.path": "scalar" if outcome is None else "columnar",
             "bigclient.scalar_rows": str(len(decided.rows)),
             "bigclient.reason": reason,

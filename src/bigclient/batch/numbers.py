@@ -31,7 +31,7 @@ HALF_ULP = Fraction(6, 10**28)
 INT64_MAX = 2**63 - 1
 
 
-class Unsupported(Exception):  # noqa: N818 - a reason, not a failure
+class Unsupported(Exception):
     """The columnar path cannot decide this table exactly; the message says why."""
 
 
@@ -55,7 +55,7 @@ class Num:
         if len(self.n) == 0:
             return 0
         lo, hi = pc.min_max(self.n).values()
-        return max(abs(lo.as_py() or 0), abs(hi.as_py() or 0))
+        return int(max(abs(lo.as_py() or 0), abs(hi.as_py() or 0)))
 
     def magnitude(self) -> Fraction:
         return Fraction(self.max_abs(), self.k) + self.err

@@ -43,7 +43,7 @@ class Columns:
         return self._eval(parse(expr), scope)
 
     # -- nodes --------------------------------------------------------------------
-    def _eval(self, node: ast.AST, scope: Mapping[str, Any]) -> Any:  # noqa: C901, PLR0911
+    def _eval(self, node: ast.AST, scope: Mapping[str, Any]) -> Any:
         ev = self._eval
         if isinstance(node, ast.Name):
             if node.id not in scope:
@@ -97,18 +97,18 @@ class Columns:
                 table = args[0]
                 if not isinstance(table, dict):
                     raise Unsupported("total() of something other than a per-line table")
-                out: Num = nb.const(0)
+                acc: Num = nb.const(0)
                 for v in table.values():
-                    out = nb.add(out, v)
-                return out
+                    acc = nb.add(acc, v)
+                return acc
             nums = [self._num(a) for a in args]
             if name == "abs":
                 return nb.absolute(nums[0])
             if name in ("min", "max"):
-                out = nums[0]
+                acc = nums[0]
                 for v in nums[1:]:
-                    out = nb.extreme(out, v, name == "min")
-                return out
+                    acc = nb.extreme(acc, v, name == "min")
+                return acc
             raise Unsupported(f"the function {name}()")
         if isinstance(node, ast.Subscript):
             table = ev(node.value, scope)
