@@ -265,6 +265,16 @@ class Ruleset:
         return decide_rows(lambda client, row: self.decide(client, ctx, None, on=on, row=row),
                            clients, errors, start)
 
+    def evaluate_table(self, table: Any, context: Mapping[str, Any] | BaseModel | None = None,
+                       *, errors: ErrorMode = "raise", start: int = 1) -> Any:
+        """Decide every row of an Arrow table (pandas/Polars via Arrow) into an Arrow table
+        of decisions, vectorised and exact: each row equals ``evaluate`` of that row. Needs
+        ``bigclient[arrow]``; ``errors`` and ``start`` as in :meth:`evaluate_many` (collect
+        adds an ``error`` column). The schema metadata ``bigclient.path`` says which path
+        decided it (see :mod:`bigclient.batch`)."""
+        from bigclient.batch import evaluate_table
+        return evaluate_table(self, table, context, errors=errors, start=start)
+
     @guarded
     def decide(self, client: Mapping[str, Any] | BaseModel, context: dict[str, Any],
                override: Mapping[str, Any] | None = None, *, on: dt.date | None = None,
