@@ -212,6 +212,10 @@ class Ruleset:
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} from {self.file}>"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its YAML text, compiled on loads
+        from bigclient.pickling import reduce_ruleset
+        return reduce_ruleset(self)
+
     @cached_property
     def input_model(self) -> type[BaseModel]:
         """Pydantic model of the declared inputs (for host services and JSON Schema)."""
