@@ -16,6 +16,7 @@ struct column ``revenue_month {savings, …}`` is read as the flat columns
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,11 @@ from bigclient.i18n import _
 from bigclient.tables.columns import Columns, Plan
 from bigclient.tables.errors import MAX_CELL, TableError
 
-BATCH = 65_536
-"""Rows read or written at a time."""
+BATCH = 16_384
+"""Rows read at a time: a batch is held as Python values (about 25 per row), so this bounds
+the memory of a run whatever the file's size."""
+WRITE_BATCH = 65_536
+"""Decisions written at a time (one row group each)."""
 
 NUMBERS = ("money", "ratio", "integer")
 
@@ -134,11 +138,13 @@ class ParquetRows:
         pa, pc = self._pa, self._pa.compute
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
-        if pa.types.is_decimal(arr.type):
-            if arr.type.scale < 0:  # 12E+3: make it whole first, so the text has no exponent
-                arr = pc.cast(arr, pa.decimal256(76, 0))
-            arr = pc.cast(arr, pa.string())
-        values: list[Any] = arr.to_pylist()
+        if not pa.types.is_decimal(arr.type):
+            values: list[Any] = arr.to_pylist()
+            return values
+        text = pc.cast(arr, pa.string())
+        values = text.to_pylist()
+        if pc.any(pc.match_substring(text, "E")).as_py():  # Arrow writes 0E-10, 1E-10
+            values = [Decimal(v) if v is not None and "E" in v else v for v in values]
         return values
 
     def _long(self, arrays: Sequence[Any]) -> dict[int, int]:
@@ -213,7 +219,7 @@ class ParquetWriter:
         for values, column, text in zip(self._buffer, self.columns, self._text, strict=True):
             value = row.get(column)
             values.append(_cell(value) if text else value)
-        if len(self._buffer[0]) >= BATCH:
+        if len(self._buffer[0]) >= WRITE_BATCH:
             self._flush()
 
     def _flush(self) -> None:

@@ -46,6 +46,7 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         what = _("nothing was written") if out_path else _("the output above is incomplete")
         with interruptible(what), Output(out_path, columns, in_path,
                                          decimals={"score": score_scale(ruleset)}) as out:
+            full = out.kind == "jsonl"  # the whole decision only where it is written
             for row in rows:
                 total += 1
                 progress.tick(source.position if progress.enabled else None)
@@ -68,7 +69,7 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
                            "score": d.score, "computed_tier": d.computed_tier,
                            "tier": d.tier, "flags": ";".join(d.flags),
                            **(route_cells(d) if routed else {})},
-                          {"row": row.n, **row.kept, **d.to_dict()})
+                          {"row": row.n, **row.kept, **d.to_dict()} if full else {})
             progress.done()
     summary = summary_table(ruleset, tiers, bad)
     if summary:
