@@ -17,27 +17,28 @@ import pickle
 import threading
 import weakref
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from bigclient.i18n import _
 
-if TYPE_CHECKING:
-    from bigclient.decision import Decision
-    from bigclient.ruleset import Ruleset
-
-__all__ = ["CACHE_SIZE", "reduce_decision", "reduce_ruleset"]
+__all__ = ["CACHE_SIZE", "reduce_decision", "source_of"]
 
 CACHE_SIZE = 64
 """Rulesets a process keeps for unpickled decisions (least recently used dropped first)."""
 
 Key = tuple[str, str, str, str]
+Loader = Callable[[str, str], Any]
 
-_cache: OrderedDict[Key, Ruleset] = OrderedDict()
-_refs: weakref.WeakKeyDictionary[Ruleset, _Shared] = weakref.WeakKeyDictionary()
+# Rulesets are typed Any here: this module is imported by ruleset.py and decision.py, so it
+# imports neither; a ruleset says how to rebuild itself (its __reduce__: load_text, text).
+_cache: OrderedDict[Key, Any] = OrderedDict()
+_refs: weakref.WeakKeyDictionary[Any, _Shared] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def _text(rs: Ruleset) -> tuple[str, str]:
+def source_of(rs: Any) -> tuple[str, str]:
+    """(YAML text, file name) a ruleset is pickled as; refused when there is no text."""
     src = rs.source
     if not src.text:
         raise pickle.PicklingError(_(
@@ -47,11 +48,11 @@ def _text(rs: Ruleset) -> tuple[str, str]:
     return src.text, src.file
 
 
-def _key(rs: Ruleset, text: str, file: str) -> Key:
-    return rs.id, rs.version, hashlib.sha256(text.encode("utf-8")).hexdigest(), file
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _remember(key: Key, rs: Ruleset, *, mine: bool = False) -> Ruleset:
+def _remember(key: Key, rs: Any, *, mine: bool = False) -> Any:
     """Keep ``rs`` for decisions of the same text: a ruleset this process pickles (``mine``)
     replaces a copy compiled here from a pickle; otherwise the first one kept stays."""
     with _lock:
@@ -64,43 +65,32 @@ def _remember(key: Key, rs: Ruleset, *, mine: bool = False) -> Ruleset:
     return kept
 
 
-def reduce_ruleset(rs: Ruleset) -> tuple[Any, ...]:
-    """``Ruleset.__reduce__``: rebuild from the source text on ``loads``."""
-    return ruleset_from_text, _text(rs)
-
-
-def ruleset_from_text(text: str, file: str) -> Ruleset:
-    """A ruleset compiled afresh from its YAML text (what a pickled ruleset becomes)."""
-    from bigclient.ruleset import load_text
-
-    return load_text(text, file)
-
-
 class _Shared:
     """One per ruleset object, so a pickle of many decisions writes the text once."""
 
-    __slots__ = ("__weakref__", "key", "text")
+    __slots__ = ("__weakref__", "key", "load", "text")
 
-    def __init__(self, key: Key, text: str) -> None:
-        self.key, self.text = key, text
+    def __init__(self, load: Loader, key: Key, text: str) -> None:
+        self.load, self.key, self.text = load, key, text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return shared_ruleset, (*self.key, self.text)
+        return shared_ruleset, (self.load, *self.key, self.text)
 
 
-def _shared(rs: Ruleset) -> _Shared:
+def _shared(rs: Any) -> _Shared:
     with _lock:
         ref = _refs.get(rs)
     if ref is None:
-        text, file = _text(rs)
-        ref = _Shared(_key(rs, text, file), text)
+        load, (text, file) = rs.__reduce__()
+        ref = _Shared(load, (rs.id, rs.version, _digest(text), file), text)
         with _lock:
             ref = _refs.setdefault(rs, ref)
-    _remember(ref.key, rs, mine=True)  # decisions sent back to this process find this very ruleset
+    _remember(ref.key, rs, mine=True)  # decisions sent back here find this very ruleset
     return ref
 
 
-def shared_ruleset(ident: str, version: str, digest: str, file: str, text: str) -> Ruleset:
+def shared_ruleset(load: Loader, ident: str, version: str, digest: str, file: str,
+                   text: str) -> Any:
     """The ruleset of an unpickled decision: from the process cache, compiled on a miss."""
     key = (ident, version, digest, file)
     with _lock:
@@ -108,36 +98,32 @@ def shared_ruleset(ident: str, version: str, digest: str, file: str, text: str) 
         if rs is not None:
             _cache.move_to_end(key)
             return rs
-    rs = ruleset_from_text(text, file)
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest or (
-            rs.id, rs.version) != (ident, version):
+    rs = load(text, file)
+    if _digest(text) != digest or (rs.id, rs.version) != (ident, version):
         raise pickle.UnpicklingError(_(
             "the pickled ruleset {id} {version} does not match its text ({found})").format(
                 id=ident, version=version, found=f"{rs.id} {rs.version}"))
     return _remember(key, rs)
 
 
-def _fields(decision: Decision) -> list[str]:
+def _fields(decision: Any) -> list[str]:
     names = [s for cls in type(decision).__mro__ for s in getattr(cls, "__slots__", ())
              if s not in ("__weakref__", "__dict__")]
     names += list(getattr(decision, "__dict__", {}))
     return [n for n in dict.fromkeys(names) if n != "_ruleset" and hasattr(decision, n)]
 
 
-def reduce_decision(decision: Decision) -> tuple[Any, ...]:
+def reduce_decision(decision: Any) -> tuple[Any, ...]:
     """``Decision.__reduce__``: its ruleset by reference to the text, and its raw results."""
-    from bigclient.ruleset import Ruleset
-
     plan = decision._ruleset
-    ref = _shared(plan) if isinstance(plan, Ruleset) else plan
+    ref = _shared(plan) if getattr(plan, "source", None) is not None else plan
     return decision_from_state, (type(decision), ref,
                                  tuple((n, getattr(decision, n)) for n in _fields(decision)))
 
 
-def decision_from_state(cls: type[Decision], plan: Any,
-                        state: tuple[tuple[str, Any], ...]) -> Decision:
+def decision_from_state(cls: type, plan: Any, state: tuple[tuple[str, Any], ...]) -> Any:
     """A decision rebuilt around ``plan`` (a cached ruleset) from its raw results."""
-    decision = cls.__new__(cls)
+    decision: Any = object.__new__(cls)
     object.__setattr__(decision, "_ruleset", plan)
     for name, value in state:
         object.__setattr__(decision, name, value)
