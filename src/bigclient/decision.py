@@ -99,6 +99,10 @@ class Decision:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:  # its ruleset's text (cached) and raw results
+        from bigclient.pickling import reduce_decision
+        return reduce_decision(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals as strings, so no precision is lost on the way out."""
         return {

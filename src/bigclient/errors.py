@@ -66,6 +66,9 @@ class RulesetError(BigClientError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[Any, ...]:  # rebuilt from its problems in another process
+        return type(self), (self.problems,)
+
     def _render(self) -> str:
         n = len(self.problems)
         head = ngettext("{n} problem in ruleset", "{n} problems in ruleset", n).format(n=n)
@@ -100,6 +103,9 @@ class InputError(BigClientError, ValueError):
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a BadRow from a worker process unpickles
+        return type(self), (self.field, self.value, self.message, self.row, tuple(self.others))
 
     def __str__(self) -> str:
         where = _("row {row}: ").format(row=self.row) if self.row is not None else ""

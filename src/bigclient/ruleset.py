@@ -27,6 +27,7 @@ from bigclient.language.fields import RecordReader, converter, field_type, make_
 from bigclient.language.load_messages import document_shape
 from bigclient.language.source import Located, parse_text, read_file
 from bigclient.language.validation import validate_spec
+from bigclient.pickling import source_of
 from bigclient.records import BadRow, ErrorMode, as_mapping, decide_rows, guarded
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
@@ -211,6 +212,9 @@ class Ruleset:
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} from {self.file}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its YAML text, compiled on loads
+        return load_text, source_of(self)
 
     @cached_property
     def input_model(self) -> type[BaseModel]:

@@ -23,11 +23,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def add_command(sub: Any) -> None:
-    p = sub.add_parser("evaluate", help="decide every client of a CSV or JSON Lines file")
+    p = sub.add_parser("evaluate", help="decide every client of a CSV, JSON Lines, .xlsx "
+                       "or Parquet file")
     p.add_argument("ruleset", metavar="RULESET", help="ruleset folder or version file")
-    p.add_argument("input", metavar="INPUT", help="clients, .csv, .jsonl or .xlsx")
+    p.add_argument("input", metavar="INPUT", help="clients, .csv, .jsonl, .xlsx or .parquet")
     p.add_argument("-o", "--output", metavar="OUT",
-                   help="write here (.csv, .jsonl or .xlsx); default: CSV to the screen")
+                   help="write here (.csv, .jsonl, .xlsx or .parquet); default: CSV to the "
+                   "screen")
     p.add_argument("--encoding", default="utf-8",
                    help="text encoding of a CSV INPUT (default UTF-8, with or without "
                    "BOM; e.g. gbk for Excel's plain CSV)")

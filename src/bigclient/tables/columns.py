@@ -42,6 +42,8 @@ class Columns:
     lines: dict[str, dict[str, str]] = field(default_factory=dict)
     """money_map input -> {line name or label -> line name}"""
     kept: tuple[str, ...] = ()
+    kinds: dict[str, str] = field(default_factory=dict)
+    """input key -> declared type (a money_map line, ``revenue_month.savings``, is money)"""
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def known(self) -> list[str]:
@@ -87,6 +89,8 @@ def known_columns(ruleset: Any, keep: Iterable[str] = ()) -> Columns:
     line_names.update({label.zh: line for line, label in ruleset.spec.lines.items()})
     for name, spec in ruleset.spec.inputs.items():
         spellings = (name, spec.label.zh)
+        cols.kinds.update({f"{name}.{line}": "money" for line in ruleset.spec.lines}
+                          if spec.type == "money_map" else {name: spec.type})
         if spec.type == "money_map":
             cols.lines[name] = line_names
             for head in spellings:

@@ -1,4 +1,5 @@
-"""Read CSV, JSON Lines and ``.xlsx`` client files row by row; a malformed row is a bad row.
+"""Read CSV, JSON Lines, ``.xlsx`` and Parquet client files row by row; a malformed row is
+a bad row.
 
 Row numbers are the file's rows as Excel numbers them: the header is row 1, and a blank line
 still counts as a row (so the numbers match the file when no cell spans several lines).
@@ -15,12 +16,15 @@ import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from bigclient.i18n import _
 from bigclient.tables.columns import Columns, Plan, map_keys, plan_header, where
 from bigclient.tables.display import Progress
 from bigclient.tables.errors import MAX_CELL, TableError
+
+if TYPE_CHECKING:
+    from bigclient.tables.parquet import ParquetRows
 
 MAX_LINE = 1_000_000
 """Longest JSON Lines line read into memory."""
@@ -31,6 +35,7 @@ MAX_DEPTH = 2
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 REFUSED_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers", ".et")
 
 
@@ -47,10 +52,13 @@ Raw = tuple[int, Sequence[Any] | dict[str, Any] | None, str]
 
 
 def kind(path: Path) -> str:
-    """``csv``, ``jsonl`` or ``xlsx`` from the file name; old spreadsheet formats refused."""
+    """``csv``, ``jsonl``, ``xlsx`` or ``parquet`` from the file name; old spreadsheet
+    formats refused."""
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
     if suffix in REFUSED_SUFFIXES:
@@ -88,6 +96,20 @@ class Source:
         self.size = path.stat().st_size
         self._binary: IO[bytes] | None = None
         self._closers: list[Any] = []
+        self._rows: Iterator[Raw]
+        self.parquet: ParquetRows | None = None
+        if sheet is not None and self.kind != "xlsx":
+            raise TableError(_("--sheet applies to .xlsx files only, not {file}").format(
+                file=path))
+        if self.kind == "parquet":
+            from bigclient.tables.parquet import ParquetRows
+
+            self.parquet = ParquetRows(path)
+            self._closers.append(self.parquet)
+            self.header = self.parquet.header
+            self.total_rows = self.parquet.num_rows + 1  # counted as .xlsx rows: a header too
+            self._rows = self.parquet.rows()
+            return
         if self.kind == "xlsx":
             from bigclient.tables.xlsx import open_sheet, xlsx_rows
 
@@ -99,11 +121,8 @@ class Source:
                 raise TableError(_("{file}: the first row of the sheet is empty; it must name "
                                    "the columns").format(file=path))
             self.header = header
-            self._rows: Iterator[Raw] = body
+            self._rows = body
             return
-        if sheet is not None:
-            raise TableError(_("--sheet applies to .xlsx files only, not {file}").format(
-                file=path))
         self.encoding = text_encoding(path, encoding)
         self._binary = path.open("rb")
         text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
@@ -116,6 +135,8 @@ class Source:
 
     def position(self) -> float | None:
         """How far reading has got, 0..1 (bytes read of the file's size), if known."""
+        if self.parquet is not None:
+            return self.parquet.position()
         if self._binary is None or not self.size:
             return None
         try:
@@ -302,6 +323,8 @@ def parse_json_line(n: int, line: str) -> tuple[dict[str, Any] | None, str]:
 def planned_rows(source: Source, cols: Columns) -> Iterator[Row]:
     """The file's rows as inputs for the ruleset; the header is checked before the first."""
     plan = plan_header(source.header, cols, str(source.path)) if source.header else None
+    if plan is not None and source.parquet is not None:
+        source.parquet.check(plan, cols)
     return _planned(source, cols, plan)
 
 
@@ -320,7 +343,8 @@ def _planned(source: Source, cols: Columns, plan: Plan | None) -> Iterator[Row]:
 
 
 def open_rows(path: Path, encoding: str = "utf-8", sheet: str | None = None) -> Source:
-    """Open a client file (CSV, JSON Lines or .xlsx) for reading; close it when done."""
+    """Open a client file (CSV, JSON Lines, .xlsx or Parquet) for reading; close it when
+    done."""
     return Source(path, encoding, sheet)
 
 

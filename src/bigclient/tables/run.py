@@ -44,7 +44,9 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         progress = Progress(err, size=source.size, total_rows=(source.total_rows or 1) - 1
                             if source.total_rows else None)
         what = _("nothing was written") if out_path else _("the output above is incomplete")
-        with interruptible(what), Output(out_path, columns, in_path) as out:
+        with interruptible(what), Output(out_path, columns, in_path,
+                                         decimals={"score": score_scale(ruleset)}) as out:
+            full = out.kind == "jsonl"  # the whole decision only where it is written
             for row in rows:
                 total += 1
                 progress.tick(source.position if progress.enabled else None)
@@ -67,7 +69,7 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
                            "score": d.score, "computed_tier": d.computed_tier,
                            "tier": d.tier, "flags": ";".join(d.flags),
                            **(route_cells(d) if routed else {})},
-                          {"row": row.n, **row.kept, **d.to_dict()})
+                          {"row": row.n, **row.kept, **d.to_dict()} if full else {})
             progress.done()
     summary = summary_table(ruleset, tiers, bad)
     if summary:
@@ -77,6 +79,12 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         + (ngettext("; {bad:,} row had errors (see above)", "; {bad:,} rows had errors (see "
                     "above)", bad).format(bad=bad) if bad else ""), file=err)
     return 1 if bad else 0
+
+
+def score_scale(ruleset: Any) -> int:
+    """Digits after the point of the declared score step (0.01 -> 2): the Parquet scale."""
+    exponent = ruleset.spec.rounding.score.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 2
 
 
 def summary_table(ruleset: Any, tiers: Counter[str | None], bad: int) -> str:

@@ -27,22 +27,25 @@ from typing import IO, Any
 
 from bigclient.i18n import _
 from bigclient.tables.errors import Interrupted, TableError
-from bigclient.tables.read import JSONL_SUFFIXES
+from bigclient.tables.read import JSONL_SUFFIXES, PARQUET_SUFFIXES
 
 TEXT_SUFFIXES = ("", ".csv", ".txt")
 
 
 def output_kind(path: Path) -> str:
-    """``csv``, ``jsonl`` or ``xlsx`` from the output name; any other name is refused."""
+    """``csv``, ``jsonl``, ``xlsx`` or ``parquet`` from the output name; any other name is
+    refused."""
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
     if suffix == ".xlsx":
         return "xlsx"
+    if suffix in PARQUET_SUFFIXES and not _is_device(path):
+        return "parquet"
     if suffix in TEXT_SUFFIXES or not path.name or _is_device(path):
         return "csv"
-    raise TableError(_("-o {file}: bigclient writes .csv, .jsonl or .xlsx files, not "
-                       "{suffix}").format(file=path, suffix=suffix))
+    raise TableError(_("-o {file}: bigclient writes .csv, .jsonl, .xlsx or .parquet files, "
+                       "not {suffix}").format(file=path, suffix=suffix))
 
 
 def _is_device(path: Path) -> bool:
@@ -104,8 +107,11 @@ class Output:
     """Where decisions go: rows in, one whole file out (or the screen)."""
 
     def __init__(self, path: Path | None, columns: Sequence[str], source: Path,
-                 stdout: IO[str] | None = None) -> None:
+                 stdout: IO[str] | None = None, *,
+                 decimals: Mapping[str, int] | None = None) -> None:
+        """``decimals``: columns written to Parquet as decimal128 with that scale."""
         self.path = path
+        self.decimals = dict(decimals or {})
         self.columns = tuple(columns)
         self.kind = output_kind(path) if path is not None else "csv"
         if path is not None and same_file(path, source):
@@ -116,6 +122,7 @@ class Output:
         self._fh: IO[str] | None = None
         self._csv: Any = None
         self._xlsx: Any = None
+        self._parquet: Any = None
 
     def __enter__(self) -> Output:
         path = self.path
@@ -127,7 +134,7 @@ class Output:
                 fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
                                                  dir=path.parent if str(path.parent) else ".")
                 os.fchmod(fd, _file_mode(path))
-                if self.kind == "xlsx":
+                if self.kind in ("xlsx", "parquet"):
                     os.close(fd)
                 else:
                     self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
@@ -135,6 +142,11 @@ class Output:
                 from bigclient.tables.xlsx import XlsxWriter
 
                 self._xlsx = XlsxWriter(self._tmp or str(path), self.columns)
+            elif self.kind == "parquet":
+                from bigclient.tables.parquet import ParquetWriter
+
+                self._parquet = ParquetWriter(self._tmp or str(path), self.columns,
+                                              self.decimals)
             elif self.kind == "csv":
                 assert self._fh is not None
                 self._csv = csv.writer(self._fh)
@@ -150,7 +162,9 @@ class Output:
     def write(self, row: Mapping[str, Any], full: Mapping[str, Any]) -> None:
         """One decision: ``row`` by output column, ``full`` the JSON Lines object."""
         try:
-            if self._xlsx is not None:
+            if self._parquet is not None:
+                self._parquet.write(row)
+            elif self._xlsx is not None:
                 self._xlsx.write([row.get(c) for c in self.columns])
             elif self._csv is not None:
                 self._csv.writerow([_plain(row.get(c)) for c in self.columns])
@@ -175,8 +189,12 @@ class Output:
             raise
 
     def _finish(self) -> None:
-        if self._xlsx is not None:
-            self._xlsx.close()
+        if self._xlsx is not None or self._parquet is not None:
+            if self._parquet is not None:
+                self._parquet.close()
+                self._parquet = None
+            else:
+                self._xlsx.close()
             if self._tmp is not None:
                 fd = os.open(self._tmp, os.O_RDONLY)
                 try:
@@ -201,6 +219,10 @@ class Output:
                     os.close(dfd)
 
     def _discard(self) -> None:
+        if self._parquet is not None:
+            with suppress(Exception):
+                self._parquet.abort()
+            self._parquet = None
         if self._fh is not None and self._fh is not self._stdout:
             with suppress(OSError):
                 self._fh.close()
