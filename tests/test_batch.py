@@ -205,3 +205,15 @@ def test_struct_columns_and_undeclared_columns(shantou: bigclient.Ruleset) -> No
     got = shantou.evaluate_table(typo, SHANTOU_CTX, errors="collect")
     assert got.schema.metadata[b"bigclient.path"] == b"scalar"
     assert "scope" in got.column("error")[0].as_py()
+
+
+def test_the_batch_howto_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/howto/batch.md: its example decides two clients on the columnar path."""
+    import re as _re
+    from pathlib import Path
+    page = (Path(__file__).resolve().parents[1] / "docs" / "howto" / "batch.md").read_text(
+        encoding="utf-8")
+    code = _re.search(r"```python\n(.*?)```", page, _re.S)
+    assert code is not None
+    exec(compile(code.group(1), "batch.md", "exec"), {})
+    assert capsys.readouterr().out.split("\n")[:2] == ["[True, True]", "b'columnar'"]
