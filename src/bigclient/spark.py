@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
     from pyspark.sql.types import DataType, StructType
 
-__all__ = ["compiled", "evaluate", "output_columns"]
+__all__ = ["Job", "compiled", "evaluate", "job_for", "output_columns", "score_batches"]
 
 SAFE = "_bc{}"
 """Column names inside the ``mapInArrow`` step: plain, so no name with a dot reaches it."""
@@ -106,6 +106,23 @@ def evaluate(df: DataFrame, ruleset: Ruleset | str | Path,
     fails the job with the row's message (its identity columns added as a note); with
     ``"collect"`` it becomes a row whose ``error`` names the input and the value found.
     """
+    job = job_for(df, ruleset, context, errors=errors, keep=keep)
+    names = list(df.columns)
+    safe_df = df.toDF(*(SAFE.format(i) for i in range(len(names))))  # by position: no parsing
+    used = dict.fromkeys([s for s, _n in job.kept] + [s for s, _k in job.inputs])
+    scored = safe_df.select(*used).mapInArrow(functools.partial(score_batches, job),
+                                              _spark_schema(job, safe_df.schema))
+    from pyspark.sql.functions import col
+
+    return scored.select(*(col(s).alias(name) for s, name in job.kept),
+                         *(c for c in scored.columns if not c.startswith("_bc")))
+
+
+def job_for(df: DataFrame, ruleset: Ruleset | str | Path,
+            context: Mapping[str, Any] | None = None, *, errors: ErrorMode = "raise",
+            keep: Iterable[str] = ()) -> Job:
+    """What the workers of :func:`evaluate` are sent, checked on the driver: the ruleset's
+    text (never a pickled Ruleset), the context, and which column feeds which input."""
     if errors not in ("raise", "collect"):
         raise ValueError(_("errors must be 'raise' or 'collect', found {errors!r}").format(
             errors=errors))
@@ -116,6 +133,11 @@ def evaluate(df: DataFrame, ruleset: Ruleset | str | Path,
     raw_context = dict(as_mapping(context, "context")) if context is not None else {}
     rs.read_context(raw_context)  # refuse a wrong context now, not in every task
     names = list(df.columns)
+    keep = tuple(keep)
+    missing = [name for name in keep if name not in names]
+    if missing:
+        raise TableError(_("keep names {names}, not columns of the DataFrame").format(
+            names=", ".join(missing)))
     cols = known_columns(rs, (*declared_identity(rs), *keep))
     plan = plan_header(names, cols, _("the DataFrame"))
     _check_types(rs, df.schema, plan.input_at)
@@ -123,19 +145,13 @@ def evaluate(df: DataFrame, ruleset: Ruleset | str | Path,
     if clash:
         raise TableError(_("kept column {names} would clash with a decision column of the "
                            "same name; rename it first").format(names=", ".join(clash)))
-    kept = tuple((SAFE.format(i), name) for i, name in plan.kept_at)
+    at = {name: i for i, name in plan.kept_at}  # in the order of bigclient evaluate's CSV
+    kept = tuple((SAFE.format(at[name]), name) for name in cols.kept if name in at)
     job = Job(text=rs.source.text, file=rs.file, context=raw_context,
               inputs=tuple((SAFE.format(i), key) for i, key in plan.input_at), kept=kept,
               errors=errors, routed=rs.section("routing") is not None,
               score_scale=_scale(rs))
-    safe_df = df.toDF(*(SAFE.format(i) for i in range(len(names))))  # by position: no parsing
-    used = dict.fromkeys([s for s, _n in job.kept] + [s for s, _k in job.inputs])
-    scored = safe_df.select(*used).mapInArrow(functools.partial(score_batches, job),
-                                              _spark_schema(job, safe_df.schema))
-    from pyspark.sql.functions import col
-
-    return scored.select(*(col(s).alias(name) for s, name in job.kept),
-                         *(c for c in scored.columns if not c.startswith("_bc")))
+    return job
 
 
 def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
