@@ -165,7 +165,8 @@ def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Re
     collect = job.errors == "collect"
     names = ["qualified", "criteria", "score", "computed_tier", "tier", "flags",
              *(ROUTE_COLUMNS if job.routed else ()), *(("error",) if collect else ())]
-    types = {"qualified": pa.bool_(), "score": pa.decimal128(38, job.score_scale)}
+    types = {"qualified": pa.bool_()}
+    score_type = pa.decimal128(38, job.score_scale)
     for batch in batches:
         columns = []
         for safe, _key in job.inputs:
@@ -189,7 +190,7 @@ def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Re
                 continue
             out["qualified"].append(d.qualified)
             out["criteria"].append(";".join(d.criteria))
-            out["score"].append(d.score)
+            out["score"].append(None if d.score is None else str(d.score))
             out["computed_tier"].append(d.computed_tier)
             out["tier"].append(d.tier)
             out["flags"].append(";".join(d.flags))
@@ -201,6 +202,10 @@ def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Re
                 out["error"].append(None)
         arrays = [batch.column(safe) for safe, _n in job.kept]
         arrays += [pa.array(out[name], type=types.get(name, pa.string())) for name in names]
+        # Scores go to Arrow as text and are cast there: exact (a cast that would round
+        # fails), and ten times cheaper than converting Decimal objects one by one.
+        at = names.index("score") + len(job.kept)
+        arrays[at] = arrays[at].cast(score_type)
         yield pa.RecordBatch.from_arrays(arrays, names=[s for s, _n in job.kept] + names)
 
 
