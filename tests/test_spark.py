@@ -169,7 +169,10 @@ def bad_rows(spark: SparkSession) -> DataFrame:
 
 def test_collect_turns_a_bad_row_into_an_error_naming_the_value(
         spark: SparkSession, shantou: bigclient.Ruleset) -> None:
-    got = by_client(bs.evaluate(bad_rows(spark), shantou, CONTEXT, errors="collect"))
+    out = bs.evaluate(bad_rows(spark), shantou, CONTEXT, errors="collect")
+    assert out.columns == bs.output_columns(shantou, errors="collect")
+    assert out.columns[-1] == "error" and "unit" in out.columns
+    got = by_client(out)
     errors = {cid: r["error"] for cid, r in got.items()}
     assert "region" in errors["C00002"] and "'4405'" in errors["C00002"]
     # The reader names the line of a per-line table, and shows the table (as one process does).
@@ -259,6 +262,25 @@ def test_score_batches_in_process_matches_evaluate_many(shantou: bigclient.Rules
     assert out.column("tier").to_pylist() == [d.tier for d in decisions]
     assert out.column("score").to_pylist() == [d.score for d in decisions]
     assert out.column(safe[0]).to_pylist() == [r["client_id"] for r in rows]
+
+
+def test_score_keeps_the_declared_step(shantou: bigclient.Ruleset) -> None:
+    """A ruleset scoring in steps of 0.5 gets decimal(38, 1) scores, equal to one process
+    (Shantou's weights give whole-number scores, so only the scale shows here)."""
+    rs = bigclient.load_text(shantou.source.text.replace("score: 0.01", "score: 0.5", 1),
+                             "half-points.yaml")
+    rows = list(generate.clients(30, 4))
+    columns = [c for c in generate.columns() if c not in ("client_id", "name")]
+    job = bs.Job(text=rs.source.text, file=rs.file, context=CONTEXT,
+                 inputs=tuple((c, c) for c in columns), kept=(), errors="collect",
+                 routed=True, score_scale=bs._scale(rs))
+    batch = pa.RecordBatch.from_pylist([{c: r.get(c) for c in columns} for r in rows],
+                                       schema=pa.schema([(c, pa.string()) for c in columns]))
+    out = pa.Table.from_batches(list(bs.score_batches(job, [batch])))
+    assert out.schema.field("score").type == pa.decimal128(38, 1)
+    scores = [d.score for d in rs.evaluate_many(rows, CONTEXT)]
+    assert out.column("score").to_pylist() == scores
+    assert all(str(s).endswith(".0") for s in out.column("score").to_pylist())  # one place
 
 
 def test_example_job_writes_decisions(spark: SparkSession, shantou: bigclient.Ruleset,
