@@ -87,7 +87,8 @@ def compiled(text: str, file: str = "<string>") -> Ruleset:
 
 def output_columns(ruleset: Ruleset, keep: Iterable[str] = (), *,
                    errors: ErrorMode = "raise") -> list[str]:
-    """The names of the columns :func:`evaluate` returns, in order."""
+    """The names of the columns :func:`evaluate` returns, in order, for a DataFrame that has
+    all of the ruleset's identity columns (one it lacks is not in the output either)."""
     kept = tuple(dict.fromkeys((*declared_identity(ruleset), *keep)))
     routed = ruleset.section("routing") is not None
     return [*kept, *DECISION_COLUMNS[:-1], *(ROUTE_COLUMNS if routed else ()),
