@@ -91,3 +91,10 @@ def test_the_decimal_fast_path_accepts_exactly_what_the_digit_check_accepts(
     assert (got is None) == (expected is None)
     if got is not None:
         assert got == expected and str(got) == str(expected)
+
+
+@pytest.mark.parametrize("text", [".-0", "-", "--1", "1.-2", "-.-"])
+def test_text_that_only_looks_like_digits_is_refused_plainly(text: str) -> None:
+    """The plain-digits fast path once passed '.-0' to Decimal (found by hypothesis)."""
+    with pytest.raises(AmountError):
+        parse_amount(text)

@@ -113,8 +113,8 @@ def parse_amount(value: Any, *, ratio: bool = True) -> Decimal:
     wrong field, not an amount, and is refused by name.
     """
     if type(value) is str and len(value) <= MAX_DIGITS and value.isascii():
-        digits = value.replace(".", "", 1)  # fast path: plain digits from a data feed
-        if digits.isdigit() or (digits[:1] == "-" and digits[1:].isdigit()):
+        body = value[1:] if value[:1] == "-" else value  # fast path: plain digits
+        if body.replace(".", "", 1).isdigit():  # from a data feed ('.-0' is not one)
             return Decimal(value)
     if type(value) is Decimal and value.is_finite() and value.adjusted() < _FAST_TOP and (
             value.quantize(_FAST_STEP) == value):
