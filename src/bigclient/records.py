@@ -11,10 +11,9 @@ becomes an :class:`~bigclient.errors.InputError` or
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from bigclient.decision import Decision
 
 ErrorMode = Literal["raise", "collect"]
-T = TypeVar("T")
-P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -59,35 +56,28 @@ def as_mapping(value: Any, what: str = "client") -> Mapping[Any, Any]:
             kind=type(value).__name__))
 
 
-def guarded(decide: Callable[P, T]) -> Callable[P, T]:
-    """Wrap a decide function: any failure that is not a bigclient error becomes one.
+def as_bigclient_error(exc: BaseException, ruleset: Any, row: int | None) -> BigClientError:
+    """Any failure that is not a bigclient error, as one (the net under the converters
+    and compiled expressions, which are written to raise only InputError and
+    EvaluationError): an overlooked case is still a plain, row-numbered error for the
+    caller and not a crash of the whole run."""
+    if isinstance(exc, BigClientError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return InputError("(client)", None, _("the record is nested too deeply to be read"),
+                          row)
+    where = _("row {row}: ").format(row=row) if row is not None else ""
+    return EvaluationError(where + _(
+        "the client could not be decided with {ruleset} {version} ({kind}); check the "
+        "values of this row").format(ruleset=getattr(ruleset, "id", "?"),
+                                     version=getattr(ruleset, "version", "?"),
+                                     kind=type(exc).__name__))
 
-    The converters and compiled expressions are written to raise only InputError and
-    EvaluationError; this is the net under them, so an overlooked case is still a plain,
-    row-numbered error for the caller and not a crash of the whole run.
-    """
 
-    @functools.wraps(decide)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        row = kwargs.get("row")
-        row = row if isinstance(row, int) else None
-        try:
-            return decide(*args, **kwargs)
-        except BigClientError:
-            raise
-        except RecursionError:
-            raise InputError("(client)", None, _(
-                "the record is nested too deeply to be read"), row) from None
-        except (ArithmeticError, TypeError, AttributeError, ValueError, KeyError,
-                IndexError) as exc:
-            where = _("row {row}: ").format(row=row) if row is not None else ""
-            raise EvaluationError(where + _(
-                "the client could not be decided with {ruleset} {version} ({kind}); check the "
-                "values of this row").format(ruleset=getattr(args[0], "id", "?"),
-                                             version=getattr(args[0], "version", "?"),
-                                             kind=type(exc).__name__)) from None
-
-    return wrapper
+GUARDED = (RecursionError, ArithmeticError, TypeError, AttributeError, ValueError, KeyError,
+           IndexError)
+"""What :func:`as_bigclient_error` turns into a bigclient error (anything else, such as
+KeyboardInterrupt or MemoryError, passes through)."""
 
 
 def decide_rows(decide: Callable[[Any, int], Decision], clients: Iterable[Any],

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bigclient.decision import Decision
-from bigclient.errors import EvaluationError, InputError, Problem, RulesetError
+from bigclient.errors import BigClientError, EvaluationError, InputError, Problem, RulesetError
 from bigclient.i18n import _
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
@@ -28,7 +28,14 @@ from bigclient.language.load_messages import document_shape
 from bigclient.language.source import Located, parse_text, read_file
 from bigclient.language.validation import validate_spec
 from bigclient.pickling import source_of
-from bigclient.records import BadRow, ErrorMode, as_mapping, decide_rows, guarded
+from bigclient.records import (
+    GUARDED,
+    BadRow,
+    ErrorMode,
+    as_bigclient_error,
+    as_mapping,
+    decide_rows,
+)
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
 from bigclient.sections.contacts.due import DueReport
@@ -138,6 +145,8 @@ class Ruleset:
         self.explainers = tuple(c for s in sorted(SECTIONS, key=lambda s: s.explain_rank)
                                 if (c := compiled[s.key]) is not None)
         self._inputs = RecordReader(spec.inputs, lines, identity=spec.identity)
+        self._identity = bool(self._inputs.identity)
+        self._no_clients = compiled.get("qualification") is None
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
         scoring: Any = compiled.get("scoring")
@@ -279,41 +288,48 @@ class Ruleset:
         from bigclient.batch import evaluate_table
         return evaluate_table(self, table, context, errors=errors, start=start)
 
-    @guarded
     def decide(self, client: Mapping[str, Any] | BaseModel, context: dict[str, Any],
                override: Mapping[str, Any] | None = None, *, on: dt.date | None = None,
                row: int | None = None) -> Decision:
         """Decide one client with a context already read by :meth:`read_context` (a file
-        of clients shares one); ``row`` names the client in errors."""
-        if self._compiled.get("qualification") is None:  # no client rules
-            raise InputError("client", None, _(
-                "{id} {version} has no client rules (no qualification or scoring); it pays "
-                "people or scores units: use pay, assess or settle_year").format(
-                    id=self.id, version=self.version))
-        record = _as_mapping(client)
-        env = self._inputs.read(record, row)
-        env.update(context)
-        verdict = Verdict()
+        of clients shares one); ``row`` names the client in errors. Any failure is a
+        bigclient error (InputError or EvaluationError), never a TypeError or an overflow."""
         try:
+            if self._no_clients:
+                raise InputError("client", None, _(
+                    "{id} {version} has no client rules (no qualification or scoring); it "
+                    "pays people or scores units: use pay, assess or settle_year").format(
+                        id=self.id, version=self.version))
+            record = client if type(client) is dict else _as_mapping(client)
+            env = self._inputs.read(record, row)
+            env.update(context)
+            verdict = Verdict()
             for step in self._steps:
                 step(env, verdict)
+            if not verdict.qualified:
+                verdict.computed = None
+            verdict.tier = verdict.computed
+            if override is not None and not any(c.settle(verdict, override, on)
+                                                for c in self._settlers):
+                raise InputError("override", override, _("this ruleset has no tiers to "
+                                                         "override"))
+            for conclude in self._concluders:
+                conclude(env, verdict)
+            decision = Decision(self, env, verdict)
+            if self._identity:
+                decision.identity = self._inputs.identity_of(record, row)
+            return decision
+        except BigClientError:
+            raise
         except ArithmeticError as exc:
             raise EvaluationError(_("{id} {version}: arithmetic failed ({error}); check that "
                                     "divisors such as context values are not zero").format(
                 id=self.id, version=self.version, error=repr(exc))
-                + (_(" (row {row})").format(row=row) if row is not None else "")) from None
-        if not verdict.qualified:
-            verdict.computed = None
-        verdict.tier = verdict.computed
-        if override is not None and not any(c.settle(verdict, override, on)
-                                            for c in self._settlers):
-            raise InputError("override", override, _("this ruleset has no tiers to override"))
-        for conclude in self._concluders:
-            conclude(env, verdict)
-        decision = Decision(self, env, verdict)
-        if self._inputs.identity:
-            decision.identity = self._inputs.identity_of(record, row)
-        return decision
+                + (_(" (row {row})").format(row=row) if isinstance(row, int) else "")
+            ) from None
+        except GUARDED as exc:
+            raise as_bigclient_error(exc, self, row if isinstance(row, int) else None
+                                     ) from None
 
     # -- incentives (D-21…D-25) ---------------------------------------------------------
     def _incentives(self) -> Any:

@@ -102,8 +102,9 @@ def _checked(value: Decimal, original: Any) -> Decimal:
     return value
 
 
-_FAST_TOP = 19
-_FAST_STEP = Decimal("1e-8")
+FAST_TOP = 19
+FAST_STEP = Decimal("1e-8")
+"""A finite Decimal under 10**19 with nothing below 1e-8 fits the 28-digit check at once."""
 
 
 def parse_amount(value: Any, *, ratio: bool = True) -> Decimal:
@@ -116,8 +117,8 @@ def parse_amount(value: Any, *, ratio: bool = True) -> Decimal:
         body = value[1:] if value[:1] == "-" else value  # fast path: plain digits
         if body.replace(".", "", 1).isdigit():  # from a data feed ('.-0' is not one)
             return Decimal(value)
-    if type(value) is Decimal and value.is_finite() and value.adjusted() < _FAST_TOP and (
-            value.quantize(_FAST_STEP) == value):
+    if type(value) is Decimal and value.is_finite() and value.adjusted() < FAST_TOP and (
+            value.quantize(FAST_STEP) == value):
         return value  # fast path: at most 18 digits before the point and 8 after fit 28
     if isinstance(value, bool):
         raise AmountError(_("expected {accepted}, found the yes/no value {found}").format(

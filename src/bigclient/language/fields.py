@@ -21,7 +21,7 @@ from pydantic import (
 
 from bigclient.errors import InputError
 from bigclient.i18n import N_, _
-from bigclient.language.amounts import parse_amount
+from bigclient.language.amounts import FAST_STEP, FAST_TOP, parse_amount
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, Amount, Label, Model
 from bigclient.language.expr import Ty, suggest
 from bigclient.language.textpattern import MAX_TEXT as MAX_PATTERN_TEXT
@@ -209,12 +209,18 @@ def converter(spec: FieldSpec, lines: tuple[str, ...]) -> Converter:
     line_set = frozenset(lines)
     zero = Decimal(0)
     lo, hi = spec.min, spec.max
+    top, step = FAST_TOP, FAST_STEP  # bound now: the fast path's test, fixed per ruleset
 
     def to_map(value: Any) -> dict[str, Decimal]:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise ValueError(_("expected a table of amounts per line, e.g. {savings: 12000}"))
         out = dict.fromkeys(lines, zero)
         for key, amount in value.items():
+            if type(amount) is Decimal and key in line_set and amount.is_finite() and (
+                    amount.adjusted() < top and amount.quantize(step) == amount and (
+                    lo is None or amount >= lo) and (hi is None or amount <= hi)):
+                out[key] = amount  # a host service's exact Decimal: parse_amount's fast path
+                continue
             if key not in line_set:
                 hint = suggest(str(key), lines) or _("lines are: {lines}").format(
                     lines=", ".join(lines))
@@ -269,6 +275,7 @@ class RecordReader:
         self.lines = lines
         self.identity = tuple(identity)
         self._plan: list[tuple[str, Converter, Any, bool]] = []
+        self._specs = dict(fields)
         dotted: dict[str, frozenset[str]] = {}
         for name, spec in fields.items():
             conv = converter(spec, lines)
@@ -332,6 +339,10 @@ class RecordReader:
                         n=MAX_TEXT), row)
         return out
 
+    def _fast(self, name: str, i: int, ns: dict[str, Any]) -> str:
+        spec = self._specs[name]
+        return "" if spec.type == "money_map" else _fast_test(spec, i, ns)
+
     def _compile(self) -> Callable[..., dict[str, Any]]:
         """Unroll the field loop into one generated function.
 
@@ -357,7 +368,11 @@ class RecordReader:
                 code += [f"    if raw is MISSING: raw = collect(record, p{i})",
                          f"    elif not k{i}.isdisjoint(record): "
                          f"errors.append(both(record, {key}, row))"]
-            code.append('    if raw is MISSING or raw is None or raw == "":')
+            fast = self._fast(name, i, ns)
+            if fast:
+                code += [f"    if {fast}:", f"        out[{key}] = raw"]
+            code.append(f'    {"elif" if fast else "if"} raw is MISSING or raw is None or '
+                        'raw == "":')
             if default is _MISSING:
                 code.append(f"        errors.append(InputError({label}, None, "
                             "_(REQUIRED), row))")  # translated when the row is read
@@ -372,6 +387,29 @@ class RecordReader:
         exec("\n".join(code), ns)
         reader: Callable[..., dict[str, Any]] = ns["read"]
         return reader
+
+
+def _fast_test(spec: FieldSpec, i: int, ns: dict[str, Any]) -> str:
+    """A condition under which a raw value is already the converted value (a host
+    service's bool, exact Decimal or exact enum value), so the converter can be skipped;
+    '' when there is none. Anything else takes the converter and its messages."""
+    if spec.type == "bool":
+        return "raw is True or raw is False"
+    if spec.type == "enum":
+        ns[f"e{i}"] = frozenset(spec.values or {})
+        return f"type(raw) is str and raw in e{i}"
+    if spec.type not in ("money", "ratio"):
+        return ""
+    ns.update(Decimal=Decimal, FAST_TOP=FAST_TOP, FAST_STEP=FAST_STEP)
+    test = ("type(raw) is Decimal and raw.is_finite() and raw.adjusted() < FAST_TOP "
+            "and raw.quantize(FAST_STEP) == raw")
+    if spec.min is not None:
+        ns[f"lo{i}"] = spec.min
+        test += f" and raw >= lo{i}"
+    if spec.max is not None:
+        ns[f"hi{i}"] = spec.max
+        test += f" and raw <= hi{i}"
+    return test
 
 
 def _collect_dotted(record: Mapping[str, Any], pairs: tuple[tuple[str, str], ...]) -> Any:
