@@ -299,7 +299,7 @@ def _routing(rt: Any, env: dict[str, Any], n: int, rank: Any, tier_names: list[s
             if col.name == "tier":
                 verdict.tier = value
             elif col.name == "flags":
-                verdict.flags = list(value)
+                verdict.flags = tuple(value)
             elif col.name == "lines":
                 verdict.criteria = tuple(i for b, i in enumerate(ids) if value >> b & 1)
             else:

@@ -53,10 +53,10 @@ class Verdict:
     indicators: tuple[Any, ...] = ()
     computed: str | None = None
     tier: str | None = None
-    flags: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()  # a tuple: most decisions raise none, and share this one
     override: Any = None
     routes: tuple[Any, ...] = ()  # who is responsible (routing, after the tier is final)
-    notes: list[tuple[str, ...]] = field(default_factory=list)  # (what, flag, …) for explain
+    notes: tuple[tuple[str, ...], ...] = ()  # (what, flag, …) for explain
 
 
 class Decided(Protocol):

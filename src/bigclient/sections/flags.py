@@ -46,18 +46,18 @@ class CompiledFlags(CompiledSection):
         raised = [fid for fid, test in self._tests if test(env)]
         if not raised:
             return
-        verdict.flags.extend(raised)
+        verdict.flags += tuple(raised)
         for fl in self._effects:
             if fl.id not in raised:
                 continue
             if fl.exclude and verdict.qualified:
                 verdict.qualified = False
-                verdict.notes.append(("excluded", fl.id))
+                verdict.notes += (("excluded", fl.id),)
             computed = verdict.computed
             if fl.cap is not None and computed is not None and self.scoring is not None and (
                 self.scoring.rank(computed) < self.scoring.rank(fl.cap)
             ):
-                verdict.notes.append(("capped", fl.id, fl.cap, computed))
+                verdict.notes += (("capped", fl.id, fl.cap, computed),)
                 verdict.computed = fl.cap
 
     def explain(self, d: Decided, lang: str) -> list[str]:

@@ -139,7 +139,7 @@ class CompiledRouting(CompiledSection):
                 routes.extend(self._routes(row, verdict.criteria))
         verdict.routes = tuple(routes)
         if not routes:
-            verdict.flags.append(UNROUTED)
+            verdict.flags += (UNROUTED,)
 
     def _routes(self, row: CompiledRow, criteria: Sequence[str]) -> list[Route]:
         s = row.spec

@@ -253,7 +253,7 @@ class CompiledScoring(CompiledSection):
         if ov is not None and ov.applied:
             verdict.tier = ov.tier
         elif ov is not None:
-            verdict.flags.append("override_refused")
+            verdict.flags += ("override_refused",)
         verdict.override = ov
         return True
 
