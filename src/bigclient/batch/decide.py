@@ -23,6 +23,8 @@ from bigclient.batch import inputs
 from bigclient.batch import numbers as nb
 from bigclient.batch.numbers import Num, Unsupported
 from bigclient.batch.vexpr import Columns
+from bigclient.batch.vexpr import and_ as _and
+from bigclient.batch.vexpr import or_ as _or
 from bigclient.errors import EvaluationError
 from bigclient.language.amounts import ROUNDING_MODES
 from bigclient.sections.base import CompiledSection, Verdict
@@ -371,19 +373,3 @@ ROUTE_TYPE = pa.struct([("unit", pa.string()), ("support", pa.string()), ("line"
                         ("cadence", pa.string()), ("managers", pa.string()),
                         ("row", pa.int32()), ("rule", pa.string())])
 ROUTES_TYPE = pa.list_(ROUTE_TYPE)
-
-
-def _and(a: Any, b: Any) -> Any:
-    if isinstance(a, bool):
-        return b if a else False
-    if isinstance(b, bool):
-        return a if b else False
-    return pc.and_(a, b)
-
-
-def _or(a: Any, b: Any) -> Any:
-    if isinstance(a, bool):
-        return True if a else b
-    if isinstance(b, bool):
-        return True if b else a
-    return pc.or_(a, b)

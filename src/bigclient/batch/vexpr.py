@@ -57,7 +57,7 @@ class Columns:
             values = [self._bool(ev(v, scope)) for v in node.values]
             out = values[0]
             for v in values[1:]:
-                out = _and(out, v) if isinstance(node.op, ast.And) else _or(out, v)
+                out = and_(out, v) if isinstance(node.op, ast.And) else or_(out, v)
             return out
         if isinstance(node, ast.UnaryOp):
             v = ev(node.operand, scope)
@@ -131,13 +131,13 @@ class Columns:
                     raise Unsupported("'in' without a list of constants")
                 hit: Any = False
                 for item in right:
-                    hit = _or(hit, self._equal(left, item, "eq"))
+                    hit = or_(hit, self._equal(left, item, "eq"))
                 res = hit if isinstance(op, ast.In) else _not(hit)
             elif type(op) in _CMP:
                 res = self._equal(left, right, _CMP[type(op)])
             else:
                 raise Unsupported(f"the comparison {type(op).__name__}")
-            out = _and(out, res)
+            out = and_(out, res)
             left = right
         return out
 
@@ -171,7 +171,8 @@ def _is_array(v: Any) -> bool:
     return isinstance(v, pa.Array | pa.ChunkedArray)
 
 
-def _and(a: Any, b: Any) -> Any:
+def and_(a: Any, b: Any) -> Any:
+    """Three-valued 'and' of a yes/no constant or column (a constant needs no kernel)."""
     if isinstance(a, bool):
         return b if a else False
     if isinstance(b, bool):
@@ -179,7 +180,8 @@ def _and(a: Any, b: Any) -> Any:
     return pc.and_(a, b)
 
 
-def _or(a: Any, b: Any) -> Any:
+def or_(a: Any, b: Any) -> Any:
+    """'or' of a yes/no constant or column."""
     if isinstance(a, bool):
         return True if a else b
     if isinstance(b, bool):
