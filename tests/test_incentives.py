@@ -436,3 +436,19 @@ def test_a_period_is_paid_only_by_a_version_in_force_for_all_of_it(
     assert parse_period("2024-Q1").last_day.isoformat() == "2024-03-31"
     assert parse_period("2024-02").last_day.isoformat() == "2024-02-29"
     assert parse_period("2024-H2").first_day.isoformat() == "2024-07-01"
+
+
+def test_a_division_by_zero_in_pay_is_a_plain_error_and_validate_warned() -> None:
+    """BC306 warns at validate; at pay time the failure is a bigclient error, never a
+    decimal exception for the host to catch."""
+    from bigclient.workflow.analysis import analyse
+    rs = _load("""
+incentives:
+  measures: {revenue: {type: money}, clients: {type: integer}}
+  components:
+    - {id: a, label: {zh: 甲, en: A}, amount: revenue / clients}
+""")
+    assert "BC306" in [p.code for p in analyse(rs)]
+    with pytest.raises(bigclient.EvaluationError, match="pay could not be computed"):
+        rs.pay({}, "2024-01", {"revenue": 100, "clients": 0})
+    assert rs.pay({}, "2024-01", {"revenue": 100, "clients": 3}).total == Decimal("33.33")

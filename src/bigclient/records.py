@@ -11,6 +11,7 @@ becomes an :class:`~bigclient.errors.InputError` or
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -56,7 +57,8 @@ def as_mapping(value: Any, what: str = "client") -> Mapping[Any, Any]:
             kind=type(value).__name__))
 
 
-def as_bigclient_error(exc: BaseException, ruleset: Any, row: int | None) -> BigClientError:
+def as_bigclient_error(exc: BaseException, ruleset: Any, row: int | None, *,
+                       pay: bool = False) -> BigClientError:
     """Any failure that is not a bigclient error, as one (the net under the converters
     and compiled expressions, which are written to raise only InputError and
     EvaluationError): an overlooked case is still a plain, row-numbered error for the
@@ -67,11 +69,26 @@ def as_bigclient_error(exc: BaseException, ruleset: Any, row: int | None) -> Big
         return InputError("(client)", None, _("the record is nested too deeply to be read"),
                           row)
     where = _("row {row}: ").format(row=row) if row is not None else ""
+    names = {"ruleset": getattr(ruleset, "id", "?"), "version": getattr(ruleset, "version", "?"),
+             "kind": type(exc).__name__}
+    if pay:
+        return EvaluationError(where + _(
+            "the pay could not be computed with {ruleset} {version} ({kind}); check the "
+            "employee's values and measures (a measure divided by may be 0)").format(**names))
     return EvaluationError(where + _(
         "the client could not be decided with {ruleset} {version} ({kind}); check the "
-        "values of this row").format(ruleset=getattr(ruleset, "id", "?"),
-                                     version=getattr(ruleset, "version", "?"),
-                                     kind=type(exc).__name__))
+        "values of this row").format(**names))
+
+
+@contextlib.contextmanager
+def guarding(ruleset: Any, row: int | None = None, *, pay: bool = False) -> Iterator[None]:
+    """Inside, any failure becomes a bigclient error (see :func:`as_bigclient_error`)."""
+    try:
+        yield
+    except BigClientError:
+        raise
+    except GUARDED as exc:
+        raise as_bigclient_error(exc, ruleset, row, pay=pay) from None
 
 
 GUARDED = (RecursionError, ArithmeticError, TypeError, AttributeError, ValueError, KeyError,

@@ -35,6 +35,7 @@ from bigclient.records import (
     as_bigclient_error,
     as_mapping,
     decide_rows,
+    guarding,
 )
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
@@ -347,8 +348,10 @@ class Ruleset:
         ``2024``). ``history``: the measures of the earlier quarters of the year a point
         scheme's advance depends on (all four quarters for a year); ``projects``: key
         projects for a year's project awards. Pure: re-runnable for any past period."""
-        payslip: Payslip = self._incentives().pay(employee, self._in_force(period), measures,
-                                                  history=history, projects=projects)
+        with guarding(self, pay=True):
+            payslip: Payslip = self._incentives().pay(employee, self._in_force(period),
+                                                      measures, history=history,
+                                                      projects=projects)
         return payslip
 
     def _in_force(self, period: str) -> Period:
@@ -373,15 +376,17 @@ class Ruleset:
         advances (D-23), never below zero unless the ruleset claws back."""
         if year is not None:
             self._in_force(str(year))
-        settlement: YearSettlement = self._incentives().settle_year(employee, quarters,
-                                                                    year=year)
+        with guarding(self, pay=True):
+            settlement: YearSettlement = self._incentives().settle_year(employee, quarters,
+                                                                        year=year)
         return settlement
 
     def review_grade(self, employee: Mapping[str, Any], period: str,
                      measures: Mapping[str, Any]) -> GradeReview:
         """The half-yearly grade proposal for one client manager (D-22)."""
-        review: GradeReview = self._incentives().review_grade(employee, self._in_force(period),
-                                                              measures)
+        with guarding(self, pay=True):
+            review: GradeReview = self._incentives().review_grade(
+                employee, self._in_force(period), measures)
         return review
 
     def compete(self, competition: str, teams: typing.Sequence[Mapping[str, Any]],
@@ -393,7 +398,8 @@ class Ruleset:
             raise InputError("competition", competition, _(
                 "not a competition of this ruleset; competitions: {ids}").format(
                     ids=", ".join(inc.competitions) or "—"))
-        result: CompetitionResult = comp.settle(teams, self._in_force(period), inc.round)
+        with guarding(self, pay=True):
+            result: CompetitionResult = comp.settle(teams, self._in_force(period), inc.round)
         return result
 
     def due_contacts(self, clients: Iterable[Mapping[str, Any]],

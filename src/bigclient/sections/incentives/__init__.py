@@ -204,11 +204,15 @@ class IncentivesSection(Section):
         if part is None:
             return
         for i, comp in enumerate(part.components):
-            for key in ("when", "base"):
-                if getattr(comp, key) is not None:
+            for key in ("when", "base", "amount"):
+                if isinstance(getattr(comp, key), str):
                     yield ("incentives", "components", i, key), getattr(comp, key)
             if comp.holdback is not None:
                 yield ("incentives", "components", i, "holdback", "score"), comp.holdback.score
+        if part.projects is not None:
+            for key in ("development", "maintenance"):
+                if isinstance(getattr(part.projects, key), str):
+                    yield ("incentives", "projects", key), getattr(part.projects, key)
 
     def checks(self, part: IncentivesSpec | None, compiled: Any, src: Located,
                ranges: Ranges) -> list[Problem]:

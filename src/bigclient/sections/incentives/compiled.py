@@ -14,8 +14,7 @@ from typing import Any
 from bigclient.errors import EvaluationError, InputError
 from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
-from bigclient.language.common import Label
-from bigclient.language.fields import FieldSpec, RecordReader
+from bigclient.language.fields import RecordReader
 from bigclient.sections.base import CompiledSection
 from bigclient.sections.incentives.model import IncentivesSpec, Level, Points
 from bigclient.sections.incentives.payslip import (
@@ -25,7 +24,7 @@ from bigclient.sections.incentives.payslip import (
     YearSettlement,
 )
 from bigclient.sections.incentives.period import KIND_WORDS, Period, parse_period
-from bigclient.sections.incentives.rules import AmountRule, Detail, PayRule
+from bigclient.sections.incentives.rules import Detail, PayRule
 from bigclient.sections.incentives.teams import CompiledCompetition, CompiledProjects
 
 Record = Mapping[str, Any]
@@ -259,8 +258,6 @@ class CompiledIncentives(CompiledSection):
                       "已是最高级" if up else "已是最低级" if down else "升降级条件均不成立")
         return GradeReview(str(p), identity, current, new, move, reason, spec.rule)
 
-    def labels(self) -> dict[str, Label]:
-        return {c.id: c.label for c in self.spec.components}
 
 
 def _level(levels: Sequence[Level], points: Decimal) -> Level | None:
@@ -291,4 +288,4 @@ def _advance_detail(q: QuarterPoints) -> Detail:
             f"{q.level or '—'}")
 
 
-__all__ = ["AmountRule", "CompiledIncentives", "FieldSpec", "GradeReview"]
+__all__ = ["CompiledIncentives", "GradeReview"]
