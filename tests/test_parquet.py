@@ -312,3 +312,37 @@ def test_not_a_parquet_file_is_refused_plainly(tmp_path: Path,
     assert evaluate(src, tmp_path / "out.csv") == 2
     assert "cannot be read as a Parquet file" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("out", ["csv", "parquet"])
+def test_the_columnar_path_writes_what_the_row_path_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str) -> None:
+    """A Parquet file under the ruleset's own column names is decided a batch at a time by
+    evaluate_table; the file written is the row-by-row runner's, bad rows included."""
+    from bigclient.tables import batchrun, run
+
+    monkeypatch.setattr(parquet_module, "BATCH", 97)  # many batches: rows numbered across
+    src = tmp_path / "clients.parquet"
+    csv_as_parquet(src, row_group_size=250)
+    rows = pq.read_table(src).to_pylist()
+    rows[10]["region"] = "44"  # a bad row in the middle of a batch
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(src)), src)
+    calls: list[int] = []
+    real = batchrun.evaluate_batches
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(run, "evaluate_batches", counted)
+    assert evaluate(src, tmp_path / f"batch.{out}") == 1
+    assert calls == [1]
+    monkeypatch.setattr(run, "batch_ready", lambda *a: False)
+    assert evaluate(src, tmp_path / f"rows.{out}") == 1
+    assert calls == [1]
+    if out == "csv":
+        assert (tmp_path / "batch.csv").read_bytes() == (tmp_path / "rows.csv").read_bytes()
+    else:
+        a = pq.read_table(tmp_path / "batch.parquet")
+        b = pq.read_table(tmp_path / "rows.parquet")
+        assert a.schema == b.schema and a.to_pylist() == b.to_pylist()

@@ -10,7 +10,8 @@ from typing import IO, Any
 
 from bigclient.errors import BigClientError
 from bigclient.i18n import _, language, ngettext
-from bigclient.tables.columns import declared_identity, known_columns
+from bigclient.tables.batchrun import batch_ready, evaluate_batches
+from bigclient.tables.columns import declared_identity, known_columns, plan_header
 from bigclient.tables.display import Progress, format_table
 from bigclient.tables.read import Source, planned_rows
 from bigclient.tables.write import Output, interruptible
@@ -47,6 +48,17 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
         with interruptible(what), Output(out_path, columns, in_path,
                                          decimals={"score": score_scale(ruleset)}) as out:
             full = out.kind == "jsonl"  # the whole decision only where it is written
+            plan = plan_header(source.header, cols, str(in_path)) if source.header else None
+            if batch_ready(ruleset, source, plan, out.kind):
+
+                def report(error: str) -> None:
+                    progress.clear()
+                    print(_("{file}: {error}").format(file=in_path, error=error), file=err)
+
+                tiers, bad, total = evaluate_batches(
+                    ruleset, source, cols, ctx, out, routed, report,
+                    lambda: progress.tick(source.position if progress.enabled else None))
+                rows = iter(())
             for row in rows:
                 total += 1
                 progress.tick(source.position if progress.enabled else None)
