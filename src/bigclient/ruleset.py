@@ -305,8 +305,16 @@ class Ruleset:
             env = self._inputs.read(record, row)
             env.update(context)
             verdict = Verdict()
-            for step in self._steps:
-                step(env, verdict)
+            try:
+                for step in self._steps:
+                    step(env, verdict)
+            except ArithmeticError as exc:
+                raise EvaluationError(_(
+                    "{id} {version}: arithmetic failed ({error}); check that divisors such "
+                    "as context values are not zero").format(
+                        id=self.id, version=self.version, error=repr(exc))
+                    + (_(" (row {row})").format(row=row) if isinstance(row, int) else "")
+                ) from None
             if not verdict.qualified:
                 verdict.computed = None
             verdict.tier = verdict.computed
@@ -322,12 +330,6 @@ class Ruleset:
             return decision
         except BigClientError:
             raise
-        except ArithmeticError as exc:
-            raise EvaluationError(_("{id} {version}: arithmetic failed ({error}); check that "
-                                    "divisors such as context values are not zero").format(
-                id=self.id, version=self.version, error=repr(exc))
-                + (_(" (row {row})").format(row=row) if isinstance(row, int) else "")
-            ) from None
         except GUARDED as exc:
             raise as_bigclient_error(exc, self, row if isinstance(row, int) else None
                                      ) from None
