@@ -31,6 +31,7 @@ from bigclient.sections.incentives.payslip import Payslip
 from bigclient.tables.columns import column_letter
 from bigclient.tables.errors import TableError
 from bigclient.tables.write import _file_mode, interruptible, os_problem
+from bigclient.tables.xlsx import openpyxl_module
 
 FORMATS = ("csv", "xlsx", "jsonl")
 ENCODINGS = ("utf-8-sig", "gbk")
@@ -226,19 +227,10 @@ def jsonl_bytes(table: PayrollTable) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def _openpyxl() -> Any:
-    try:
-        import openpyxl
-    except ImportError:
-        raise TableError(_("writing .xlsx files needs openpyxl: pip install "
-                           "'bigclient[xlsx]' (or write CSV: -o payslips.csv)")) from None
-    return openpyxl
-
-
 def xlsx_save(table: PayrollTable, path: str, sheet: str = "工资单") -> None:
     """One sheet: a bilingual, frozen header row; amounts as numbers formatted ``0.00``
     written from their Decimals; a totals row; text always text."""
-    openpyxl = _openpyxl()
+    openpyxl = openpyxl_module()
     from openpyxl.styles import Alignment, Font
 
     wb = openpyxl.Workbook()
@@ -296,7 +288,7 @@ def write_payroll(table: PayrollTable, path: Path | None, fmt: str = "csv",
     if fmt not in FORMATS:
         raise TableError(_("unknown format '{fmt}'; choose csv, xlsx or jsonl").format(fmt=fmt))
     if fmt == "xlsx":
-        _openpyxl()
+        openpyxl_module()
         if path is None:
             raise TableError(_("an .xlsx file cannot be written to the screen; give -o "
                                "FILE.xlsx"))

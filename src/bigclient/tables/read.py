@@ -320,12 +320,19 @@ def parse_json_line(n: int, line: str) -> tuple[dict[str, Any] | None, str]:
 # -- rows for a ruleset -----------------------------------------------------------
 
 
-def planned_rows(source: Source, cols: Columns) -> Iterator[Row]:
-    """The file's rows as inputs for the ruleset; the header is checked before the first."""
+def planned_rows(source: Source, cols: Columns, plan: Plan | None) -> Iterator[Row]:
+    """The file's rows as inputs for the ruleset, by the ``checked_plan`` of its header
+    (None for JSON Lines, whose rows name their own keys)."""
+    return _planned(source, cols, plan)
+
+
+def checked_plan(source: Source, cols: Columns) -> Plan | None:
+    """The header mapped to inputs (None for JSON Lines), every column checked: a bad
+    header or a Parquet column that cannot be read exactly refuses the file."""
     plan = plan_header(source.header, cols, str(source.path)) if source.header else None
     if plan is not None and source.parquet is not None:
         source.parquet.check(plan, cols)
-    return _planned(source, cols, plan)
+    return plan
 
 
 def _planned(source: Source, cols: Columns, plan: Plan | None) -> Iterator[Row]:

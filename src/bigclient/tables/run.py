@@ -11,9 +11,9 @@ from typing import IO, Any
 from bigclient.errors import BigClientError
 from bigclient.i18n import _, language, ngettext
 from bigclient.tables.batchrun import batch_ready, evaluate_batches
-from bigclient.tables.columns import declared_identity, known_columns, plan_header
+from bigclient.tables.columns import declared_identity, known_columns
 from bigclient.tables.display import Progress, format_table
-from bigclient.tables.read import Source, planned_rows
+from bigclient.tables.read import Source, checked_plan, planned_rows
 from bigclient.tables.write import Output, interruptible
 
 DECISION_COLUMNS = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "error")
@@ -41,14 +41,14 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
     tiers: Counter[str | None] = Counter()
     bad = total = 0
     with Source(in_path, encoding, sheet) as source:
-        rows = planned_rows(source, cols)  # the header is checked here, before any row
+        plan = checked_plan(source, cols)  # the header is checked here, before any row
+        rows = planned_rows(source, cols, plan)
         progress = Progress(err, size=source.size, total_rows=(source.total_rows or 1) - 1
                             if source.total_rows else None)
         what = _("nothing was written") if out_path else _("the output above is incomplete")
         with interruptible(what), Output(out_path, columns, in_path,
                                          decimals={"score": score_scale(ruleset)}) as out:
             full = out.kind == "jsonl"  # the whole decision only where it is written
-            plan = plan_header(source.header, cols, str(in_path)) if source.header else None
             if batch_ready(ruleset, source, plan, out.kind):
 
                 def report(error: str) -> None:

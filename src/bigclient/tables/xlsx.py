@@ -18,7 +18,8 @@ from bigclient.i18n import _
 from bigclient.tables.errors import MAX_CELL, TableError
 
 
-def _openpyxl() -> Any:
+def openpyxl_module() -> Any:
+    """openpyxl, or a plain error saying how to install it (bigclient[xlsx])."""
     try:
         import openpyxl
     except ImportError:
@@ -42,7 +43,7 @@ def cell_value(value: Any) -> Any:
 
 def open_sheet(path: Path, sheet: str | None) -> tuple[Any, Iterator[tuple[Any, ...]], int | None]:
     """(workbook, rows of cell values, row count if known) of the chosen or first sheet."""
-    openpyxl = _openpyxl()
+    openpyxl = openpyxl_module()
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean "not a workbook"
@@ -100,7 +101,7 @@ class XlsxWriter:
     """Decisions as one sheet; every text cell stays text."""
 
     def __init__(self, path: str, columns: Sequence[str]) -> None:
-        openpyxl = _openpyxl()
+        openpyxl = openpyxl_module()
         from openpyxl.cell import WriteOnlyCell
 
         self._cell = WriteOnlyCell

@@ -121,7 +121,7 @@ class CompiledIncentives(CompiledSection):
             lines.append(PayLine(points.id, points.label, "advance", q.advance,
                                  base=q.to_date, rule=points.rule, detail=_advance_detail(q)))
         elif points is not None and p.kind == "year":
-            settlement = self.settle_year(employee, history, year=p.year, row=row)
+            settlement = self._settle(points, identity, history, p.year, row)
             lines.append(PayLine(points.id, points.label, "settlement", settlement.settlement,
                                  base=settlement.points, rule=points.rule, detail=(
                                      f"award {settlement.award} - advances "
@@ -208,6 +208,10 @@ class CompiledIncentives(CompiledSection):
             raise InputError("quarters", None, _("this ruleset has no point scheme "
                                                  "('incentives.points') to settle"))
         _env, identity = self._employee(employee, row)
+        return self._settle(points, identity, quarters, year, row)
+
+    def _settle(self, points: Points, identity: dict[str, Any], quarters: Sequence[Record],
+                year: int | None, row: int | None) -> YearSettlement:
         if len(quarters) != 4:
             raise InputError("quarters", None, _(
                 "a year-end balance needs the measures of all four quarters, in order; {n} "
