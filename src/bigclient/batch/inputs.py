@@ -12,7 +12,8 @@ refuses it with the very error ``evaluate`` gives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -59,8 +60,9 @@ def prepare(table: pa.Table, maps: Mapping[str, tuple[str, ...]]) -> pa.Table:
 
 
 def read(table: pa.Table, fields: Mapping[str, FieldSpec], lines: tuple[str, ...],
-         identity: tuple[str, ...]) -> Read:
-    """Read every declared input; raise Unsupported or InputError (float money)."""
+         identity: tuple[str, ...], needed: frozenset[str] | None = None) -> Read:
+    """Read every declared input; raise Unsupported or InputError (float money). A yes/no,
+    choice or text input outside ``needed`` (None: all) is checked but not converted."""
     out = Read()
     n = table.num_rows
     names = set(table.column_names)
@@ -87,7 +89,8 @@ def read(table: pa.Table, fields: Mapping[str, FieldSpec], lines: tuple[str, ...
         if spec.type in ("money", "ratio", "integer"):
             out.env[name] = _numeric_field(col, name, spec, lines, n, out.scalar)
         elif spec.type in ("bool", "enum", "text"):
-            out.env[name] = _by_value(col, spec, lines, n, out.scalar)
+            out.env[name] = _by_value(col, spec, lines, n, out.scalar,
+                                      needed is None or name in needed)
         else:
             raise Unsupported(f"inputs of type {spec.type}")
     unknown = sorted(names - known)
@@ -110,13 +113,11 @@ def _numeric_field(col: Any, name: str, spec: FieldSpec, lines: tuple[str, ...],
             return nb.const(0)
         return nb.const(default)
     num, bad, missing = _number(col, name, spec, spec.type == "ratio")
-    if missing is not None:
+    if missing is not None:  # missing rows hold 0 already
         if default is None:
             scalar.append(missing)
-            fill = nb.const(0)
-        else:
-            fill = nb.const(default)
-        num = nb.choose(missing, fill, num)
+        elif default != 0:
+            num = nb.choose(missing, nb.const(default), num)
     if bad is not None:
         scalar.append(bad)
     bounds = _bounds(num, spec)
@@ -160,6 +161,8 @@ def _number(col: Any, name: str, spec: FieldSpec, ratio: bool) -> tuple[Num, Any
             ints = col.cast(pa.int64())
         except pa.ArrowInvalid:
             raise Unsupported(f"the column '{name}' does not fit in int64") from None
+        if missing is not None:
+            ints = pc.fill_null(ints, 0)
         return _num(ints, 1, missing), None, missing
     if pa.types.is_decimal(t):
         if t.scale < 0 or t.scale > 18:
@@ -183,18 +186,47 @@ def _number(col: Any, name: str, spec: FieldSpec, ratio: bool) -> tuple[Num, Any
 
 
 def _decimal_ints(col: Any, name: str) -> Any:
+    """The unscaled integers of a decimal column as int64, nulls as 0 (overflow-checked once
+    per column by the cast kernel; the null slots cost no second pass when the cast zeroes
+    them, see :func:`cast_zeroes_nulls`)."""
     t = col.type
     try:
-        return col.view(pa.decimal128(t.precision, 0)).cast(pa.int64())
+        ints = col.view(pa.decimal128(t.precision, 0)).cast(pa.int64())
     except pa.ArrowInvalid:
         raise Unsupported(f"the column '{name}' does not fit in int64") from None
+    if not ints.null_count:
+        return ints
+    if cast_zeroes_nulls():
+        return pa.Array.from_buffers(pa.int64(), len(ints), [None, ints.buffers()[1]],
+                                     offset=ints.offset)
+    return pc.fill_null(ints, 0)
+
+
+@functools.cache
+def cast_zeroes_nulls() -> bool:
+    """Does this pyarrow's checked decimal128 → int64 cast write 0 in every null slot, and
+    ignore what the slot held? Asked once per process of the installed pyarrow, on nulls
+    alone, nulls in runs longer than a bitmap word and nulls holding values that would not
+    fit; when it does, dropping the validity bitmap is the null-filling."""
+    n = 300
+    valid = [i % 3 == 0 and not 100 <= i < 230 for i in range(n)]
+    words: list[int] = []
+    for i in range(n):  # a null slot holds garbage: low word i + 1, high word 7 (too large)
+        words += [i + 1, 0] if valid[i] else [i + 1, 7]
+    data = pa.py_buffer(b"".join(w.to_bytes(8, "little", signed=True) for w in words))
+    mask = pa.array(valid, pa.bool_()).buffers()[1]
+    col = pa.Array.from_buffers(pa.decimal128(38, 0), n, [mask, data])
+    try:
+        ints = col.cast(pa.int64())
+    except pa.ArrowInvalid:
+        return False
+    raw = pa.Array.from_buffers(pa.int64(), n, [None, ints.buffers()[1]], offset=ints.offset)
+    return bool(raw.to_pylist() == [i + 1 if v else 0 for i, v in enumerate(valid)])
 
 
 def _num(ints: Any, k: int, missing: Any) -> Num:
-    if missing is not None:
-        ints = pc.fill_null(ints, 0)
-    num = Num(ints, k)
-    return Num(ints, k, bound=num.max_abs())
+    """A column of numerators (``missing`` rows must already hold 0)."""
+    return Num(ints, k)
 
 
 def _text_number(col: Any, name: str, spec: FieldSpec, missing: Any) -> tuple[Num, Any, Any]:
@@ -220,9 +252,40 @@ def _text_number(col: Any, name: str, spec: FieldSpec, missing: Any) -> tuple[Nu
     return _num(_decimal_ints(decimals, name), 10**scale, None), bad, missing
 
 
+@dataclass
+class Cat:
+    """A yes/no, choice or text column as codes into its distinct values, each converted
+    once: the per-row values are made only when an expression reads them, and routing
+    takes its own codes from them without a second hash of the column."""
+
+    codes: Any  # int32 array without nulls: each row's position in ``values``
+    values: list[Any]
+    type: Any
+    bad: list[bool]  # per value: the scalar reader refuses it (its rows go to the scalar path)
+    _array: Any = None
+
+    def array(self) -> Any:
+        if self._array is None:
+            self._array = self.map(self.values, self.type)
+        return self._array
+
+    def map(self, table: Sequence[Any], type_: Any) -> Any:
+        """One value per row from one per distinct value."""
+        return pc.take(pa.array(table, type_), self.codes)
+
+
+class Unread:
+    """A field no expression or routing column reads: checked, never converted."""
+
+
+UNREAD = Unread()
+
+
 def _by_value(col: Any, spec: FieldSpec, lines: tuple[str, ...], n: int,
-              scalar: list[Any]) -> Any:
-    """Yes/no, choice and text: each distinct value converted once by the scalar converter."""
+              scalar: list[Any], needed: bool = True) -> Any:
+    """Yes/no, choice and text: each distinct value converted once by the scalar converter;
+    a value that does not convert, or a missing one without a default, sends its rows to
+    the scalar path."""
     conv = converter(spec, lines)
     out_type = pa.bool_() if spec.type == "bool" else pa.string()
     default = conv(spec.default) if spec.default is not None else None
@@ -239,30 +302,45 @@ def _by_value(col: Any, spec: FieldSpec, lines: tuple[str, ...], n: int,
         return pc.fill_null(col, default if default is not None else False)
     if pa.types.is_floating(col.type):
         raise Unsupported("a yes/no or text field given as floating point")
+    placeholder = False if spec.type == "bool" else ""
+    if not needed and not pa.types.is_dictionary(col.type):
+        distinct = pc.unique(col)
+        wrong = [raw for raw in distinct.to_pylist() if raw is not None and _converts(
+            conv, raw, default) is None]
+        if wrong:
+            scalar.append(pc.fill_null(pc.is_in(col, pa.array(wrong, distinct.type)), False))
+        if col.null_count and default is None:
+            scalar.append(col.is_null())
+        return UNREAD
     encoded = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
     values: list[Any] = []
     bad: list[bool] = []
-    placeholder = False if spec.type == "bool" else ""
     for raw in encoded.dictionary.to_pylist():
-        if raw is None or raw == "":
-            values.append(default if default is not None else placeholder)
-            bad.append(default is None)
-            continue
-        try:
-            values.append(conv(raw))
-            bad.append(False)
-        except ValueError:
-            values.append(placeholder)
-            bad.append(True)
-    indices = encoded.indices
-    taken = pc.take(pa.array(values, out_type), indices)
-    bad_rows = pc.take(pa.array(bad, pa.bool_()), indices)
-    if encoded.null_count or indices.null_count:
-        taken = pc.fill_null(taken, default if default is not None else placeholder)
-        bad_rows = pc.fill_null(bad_rows, default is None)
-    if pc.any(bad_rows).as_py():
-        scalar.append(bad_rows)
-    return taken
+        got = _converts(conv, raw, default)
+        values.append(placeholder if got is None else got[0])
+        bad.append(got is None)
+    codes = encoded.indices
+    if codes.null_count:  # a null row: its own slot, the default or bad
+        values.append(placeholder if default is None else default)
+        bad.append(default is None)
+        codes = pc.fill_null(codes, pa.scalar(len(values) - 1, codes.type))
+    cat = Cat(codes, values, out_type, bad)
+    if any(bad):
+        bad_rows = cat.map(bad, pa.bool_())
+        if pc.any(bad_rows).as_py():
+            scalar.append(bad_rows)
+    return cat
+
+
+def _converts(conv: Any, raw: Any, default: Any) -> tuple[Any] | None:
+    """(value,) as the scalar reader reads ``raw`` (empty: the default), or None if it
+    refuses it."""
+    if raw is None or raw == "":
+        return None if default is None else (default,)
+    try:
+        return (conv(raw),)
+    except ValueError:
+        return None
 
 
 def _identity_bad(col: Any) -> Any:
@@ -273,6 +351,8 @@ def _identity_bad(col: Any) -> Any:
     if pa.types.is_null(t) or pa.types.is_integer(t):
         return None
     if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if not len(col) or (pc.max(pc.binary_length(col)).as_py() or 0) <= MAX_TEXT:
+            return None  # no value has more bytes, so none has more characters
         long = pc.fill_null(pc.greater(pc.utf8_length(col), MAX_TEXT), False)
         return long if pc.any(long).as_py() else None
     return pc.is_valid(col)  # any other value is refused by the scalar path

@@ -15,6 +15,7 @@ answer is always the scalar path's, never a guess.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,7 +40,7 @@ class Unsupported(Exception):
 class Num:
     n: Any  # pa.Int64Array | int
     k: int
-    err: Fraction = Fraction(0)
+    err: Fraction | int = 0  # 0 (an int, cheap to add) when exact
     bound: int | None = None  # an upper bound of max |n| (None: unknown)
 
     @property
@@ -61,8 +62,9 @@ class Num:
         return Fraction(self.max_abs(), self.k) + self.err
 
 
+@functools.lru_cache(maxsize=1024)
 def const(value: Decimal | int) -> Num:
-    """A Decimal constant as n / 10**e, exactly."""
+    """A Decimal constant as n / 10**e, exactly (remembered: thresholds recur per table)."""
     d = Decimal(value)
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
@@ -79,6 +81,7 @@ def _checked(fn: Any, *args: Any) -> Any:
         raise Unsupported(f"int64 overflow ({exc})") from None
 
 
+@functools.lru_cache(maxsize=1024)
 def _int_scalar(v: int) -> Any:
     if abs(v) > INT64_MAX:
         raise Unsupported("a constant does not fit in int64")
@@ -123,12 +126,23 @@ def decimal_exact(n_max: int, k: int) -> bool:
     return len(str(n_max * (10**m // k))) <= DIGITS
 
 
-def _result(n: Any, k: int, err: Fraction, bound: int | None, rounds: bool) -> Num:
+@functools.lru_cache(maxsize=256)
+def any_int64_exact(k: int) -> bool:
+    """Does Decimal hold every int64 n / k exactly? Then no row's bound is needed to say so
+    (k = 10**s with s ≤ 9, as for amounts, always does)."""
+    return decimal_exact(INT64_MAX + 1, k)
+
+
+def _result(n: Any, k: int, err: Fraction | int, bound: int | None, rounds: bool) -> Num:
     """A result Num; ``rounds``: the scalar Decimal operation may have rounded it."""
     if isinstance(n, int):  # a constant in lowest terms: 0/12 is 0, a finite decimal
         g0 = math.gcd(n, k)
         n, k = n // g0, k // g0
+    elif not rounds and err == 0 and any_int64_exact(k):
+        return Num(n, k, err, bound)
     g = Num(n, k, err, bound)
+    if g.bound is None and not isinstance(n, int):  # one min_max, not one per question
+        g = Num(n, k, err, g.max_abs())
     if not rounds and err == 0:
         if decimal_exact(g.max_abs(), k):
             return g
@@ -167,7 +181,7 @@ def add(a: Num, b: Num, sign: int = 1) -> Num:
 
 def mul(a: Num, b: Num) -> Num:
     n = _binary(pc.multiply_checked, a.n, b.n, lambda p, q: p * q)
-    err = Fraction(0)
+    err: Fraction | int = 0
     if a.err or b.err:
         err = a.magnitude() * b.err + b.magnitude() * a.err + a.err * b.err
     ba, bb = _b(a), _b(b)
@@ -186,7 +200,7 @@ def div(a: Num, c: Num) -> Num:
     num, den = q * sign, a.k * abs(p)  # a / c = n·q / (k·p)
     g = math.gcd(num, den)
     num, den = num // g, den // g
-    err = a.err / abs(Fraction(p, q)) if a.err else Fraction(0)
+    err = a.err / abs(Fraction(p, q)) if a.err else 0
     n = scale(a.n, num) if num != -1 else neg_n(a.n)
     ba = _b(a)
     bound = ba * abs(num) if ba is not None else None

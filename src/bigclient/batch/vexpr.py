@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bigclient.batch import numbers as nb
+from bigclient.batch.inputs import Cat, Unread
 from bigclient.batch.numbers import Num, Unsupported
 from bigclient.language.expr import Compiled
 
@@ -33,14 +34,18 @@ def parse(expr: Compiled) -> ast.expr:
 class Columns:
     """Evaluates trees against an environment of columns; collects ambiguous rows."""
 
-    def __init__(self, env: Mapping[str, Any], length: int) -> None:
+    def __init__(self, env: Mapping[str, Any], length: int, plan: Any = None) -> None:
         self.env = env
         self.length = length
+        self.plan = plan  # a batch Plan: trees parsed once per ruleset
         self.ambiguous: list[Any] = []  # boolean arrays: rows the scalar path must decide
 
     def run(self, expr: Compiled) -> Any:
-        scope = {**self.env, **{k: nb.const(v) for k, v in expr.constants.items()}}
-        return self._eval(parse(expr), scope)
+        if self.plan is not None:
+            tree, constants = self.plan.tree(expr)
+        else:
+            tree, constants = parse(expr), {k: nb.const(v) for k, v in expr.constants.items()}
+        return self._eval(tree, _Scope(self.env, constants))
 
     # -- nodes --------------------------------------------------------------------
     def _eval(self, node: ast.AST, scope: Mapping[str, Any]) -> Any:
@@ -48,7 +53,12 @@ class Columns:
         if isinstance(node, ast.Name):
             if node.id not in scope:
                 raise Unsupported(f"the value '{node.id}' is not available to the batch path")
-            return scope[node.id]
+            value = scope[node.id]
+            if isinstance(value, Cat):
+                return value.array()
+            if isinstance(value, Unread):
+                raise Unsupported(f"the value '{node.id}' was not read")
+            return value
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool | str):
                 return node.value
@@ -165,6 +175,29 @@ class Columns:
         if isinstance(v, bool) or (_is_array(v) and v.type == pa.bool_()):
             return v
         raise Unsupported("a yes/no value was expected")
+
+
+class _Scope(Mapping[str, Any]):
+    """The environment with an expression's constants over it, without copying either."""
+
+    def __init__(self, env: Mapping[str, Any], constants: Mapping[str, Any]) -> None:
+        self.env, self.constants = env, constants
+
+    def __getitem__(self, key: str) -> Any:
+        got = self.constants.get(key, _NONE)
+        return self.env[key] if got is _NONE else got
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.constants or key in self.env
+
+    def __iter__(self) -> Any:
+        return iter({**self.env, **self.constants})
+
+    def __len__(self) -> int:
+        return len({**self.env, **self.constants})
+
+
+_NONE = object()
 
 
 def _is_array(v: Any) -> bool:
