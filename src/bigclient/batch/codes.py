@@ -62,12 +62,18 @@ def spread(code: Any, make: Callable[[int], Any], type_: Any,
     return by_code(code, uniq, memo.__getitem__, type_)
 
 
+def positions(code: Any, uniq: list[int]) -> tuple[Any, list[int | None]]:
+    """(index per row, the code at each index): the code itself when its values are small
+    enough to index a table directly, else its position among the distinct codes."""
+    if uniq and min(uniq) >= 0 and max(uniq) < DENSE:
+        keys: list[int | None] = [None] * (max(uniq) + 1)
+        for c in uniq:
+            keys[c] = c
+        return code, keys
+    return pc.index_in(code, pa.array(uniq, code.type)), list(uniq)
+
+
 def by_code(code: Any, uniq: list[int], value: Callable[[int], Any], type_: Any) -> Any:
     """Every row's ``value(code)``, for the distinct codes ``uniq`` of ``code``."""
-    if uniq and min(uniq) >= 0 and max(uniq) < DENSE:  # the code indexes the table
-        table: list[Any] = [None] * (max(uniq) + 1)
-        for c in uniq:
-            table[c] = value(c)
-        return pc.take(pa.array(table, type_), code)
-    return pc.take(pa.array([value(c) for c in uniq], type_),
-                   pc.index_in(code, pa.array(uniq, code.type)))
+    index, keys = positions(code, uniq)
+    return pc.take(pa.array([None if c is None else value(c) for c in keys], type_), index)

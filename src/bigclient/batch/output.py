@@ -94,7 +94,8 @@ def assemble(rs: Any, table: pa.Table, outcome: Outcome | None, decided: Decided
         return pa.table(cols)
     if not decided.rows:
         for name, kind in kinds.items():
-            cols[name] = outcome.columns[name].cast(kind)
+            col = outcome.columns[name]
+            cols[name] = col if col.type == kind else col.cast(kind)
         if errors == "collect":
             cols["error"] = pa.nulls(n, pa.string())
         return pa.table(cols)

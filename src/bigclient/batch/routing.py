@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bigclient.batch import inputs
-from bigclient.batch.codes import by_code, full, spread
+from bigclient.batch.codes import full, positions, spread
 from bigclient.batch.numbers import Unsupported
 from bigclient.errors import EvaluationError
 from bigclient.sections.base import Verdict
@@ -121,8 +121,9 @@ def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code:
         if k not in memo:
             memo[k] = _outcome(rt, *decode(k)) if k > 0 else _NOT_ROUTED
         errors = errors or memo[k][4]
-    bad = _by_key(code, uniq, memo, 4, pa.bool_()) if errors else None
-    return (code, uniq, radix), bad
+    index, keys = positions(code, uniq)
+    bad = _by_key(index, keys, memo, 4, pa.bool_()) if errors else None
+    return (index, keys, radix), bad
 
 
 def _outcome(rt: Any, fake_env: dict[str, Any], verdict: Verdict) -> tuple[Any, ...]:
@@ -137,19 +138,23 @@ def _outcome(rt: Any, fake_env: dict[str, Any], verdict: Verdict) -> tuple[Any, 
             [r.to_dict() for r in routes], UNROUTED in verdict.flags[before:], False)
 
 
-def _by_key(code: Any, uniq: list[int], memo: dict[Any, Any], field: int, type_: Any) -> Any:
-    return by_code(code, uniq, lambda k: memo[k][field], type_)
+def _by_key(index: Any, keys: list[int | None], memo: dict[Any, Any], field: int,
+            type_: Any) -> Any:
+    """One value per row: field ``field`` of the outcome of the row's key."""
+    return pc.take(pa.array([None if k is None else memo[k][field] for k in keys], type_),
+                   index)
 
 
-def route_columns(plan: Any, route: tuple[Any, list[int], int]) -> tuple[Any, Any, Any, Any]:
+def route_columns(plan: Any, route: tuple[Any, list[int | None], int]
+                  ) -> tuple[Any, Any, Any, Any]:
     """unit, support, routes and the 'unrouted' rows (None when there are none)."""
-    code, uniq, radix = route
+    index, keys, radix = route
     memo = plan.memo(f"route{radix}")
-    unit = _by_key(code, uniq, memo, 0, pa.string())
-    support = _by_key(code, uniq, memo, 1, pa.string())
-    routes = _by_key(code, uniq, memo, 2, ROUTES_TYPE)
-    unrouted = (_by_key(code, uniq, memo, 3, pa.bool_())
-                if any(memo[k][3] for k in uniq) else None)
+    unit = _by_key(index, keys, memo, 0, pa.string())
+    support = _by_key(index, keys, memo, 1, pa.string())
+    routes = _by_key(index, keys, memo, 2, ROUTES_TYPE)
+    unrouted = (_by_key(index, keys, memo, 3, pa.bool_())
+                if any(memo[k][3] for k in keys if k is not None) else None)
     return unit, support, routes, unrouted
 
 
