@@ -15,16 +15,15 @@ the decision columns made from the codes, reusing that memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from bigclient.batch import inputs
 from bigclient.batch import numbers as nb
-from bigclient.batch.codes import DENSE, by_code, full, int_type, pack, spread
+from bigclient.batch.codes import by_code, full, int_type, pack, spread
 from bigclient.batch.numbers import Num, Unsupported
 from bigclient.batch.plan import Plan, plan_of
 from bigclient.batch.routing import ROUTES_TYPE, route_columns, route_keys
@@ -38,41 +37,66 @@ __all__ = ["ROUTES_TYPE", "Outcome", "decide"]
 UNROUTED = "unrouted"
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     """Decision columns for every row, and the rows the scalar path must decide instead."""
 
     columns: dict[str, Any]
     scalar: Any  # boolean array, or None
 
 
-@dataclass
-class Codes:
-    """One table's rows reduced to codes: all the decision columns are made from these."""
+class Codes(NamedTuple):
+    """Rows reduced to codes: all the decision columns are made from these."""
 
     qualified: Any  # bool array
     criteria: Any  # int array: bit i set when the i-th criterion mask holds
-    score: Any  # int array: index into ``scores`` (None: no scoring)
-    scores: list[Decimal | None]
+    score: Any  # int array: the band combination (see ``plan.memo('score')``); None: no scoring
     rank: Any  # int array: tier position, len(tiers) for none
     flags: Any  # int array: bit i set when the i-th flag is raised
-    route: Any  # (routing key + 1 per row, 0 when not routed; its distinct keys; radix)
-    scalar: list[Any]  # boolean arrays (or bools): rows the scalar path decides
+    route: Any  # int array: routing key + 1, 0 when not routed (None: no routing)
+    scalar: Any  # bool array: rows the scalar path decides (None: none)
+
+
+MORSEL = 65_536
+"""Rows read and reduced to codes at a time: the input columns and intermediates of one
+morsel are all that is alive at once (a few MB, reused from morsel to morsel and then by
+the decision columns), instead of the whole table's."""
 
 
 def decide(rs: Any, table: pa.Table, context: dict[str, Any]) -> Outcome:
     """All decision columns of ``table``, or Unsupported."""
     plan = plan_of(rs)
     n = table.num_rows
-    codes = _codes(plan, table, context, n)  # the inputs are freed when it returns
-    return _columns(plan, codes, n)
+    parts = -(-n // MORSEL) or 1
+    size = -(-n // parts)
+    morsels = [_codes(plan, table.slice(i, size), context, min(size, n - i))
+               for i in range(0, n, size)] if n else [_codes(plan, table, context, 0)]
+    return _columns(plan, _merge(morsels), n)
+
+
+def _merge(morsels: list[Codes]) -> Codes:
+    if len(morsels) == 1:
+        return morsels[0]
+
+    def cat(name: str) -> Any:
+        arrays = [getattr(m, name) for m in morsels]
+        if arrays[0] is None:
+            return None
+        t = max((a.type for a in arrays), key=lambda t: t.bit_width)
+        return pa.concat_arrays([a if a.type == t else a.cast(t) for a in arrays])
+
+    masks = [m.scalar for m in morsels]
+    scalar = None if all(m is None for m in masks) else pa.concat_arrays([
+        m if m is not None else full(False, len(c.qualified), pa.bool_())
+        for m, c in zip(masks, morsels, strict=True)])
+    return Codes(cat("qualified"), cat("criteria"), cat("score"), cat("rank"), cat("flags"),
+                 cat("route"), scalar)
 
 
 def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Codes:
     read = inputs.read(inputs.prepare(table, plan.maps), plan.fields, plan.lines,
                        plan.identity, plan.needed)
     env: dict[str, Any] = {**read.env, **inputs.constant_env(context)}
-    del read.env
+    read.env = {}
     cols = Columns(env, n, plan)
     for name, expr in plan.derived:
         env[name] = cols.run(expr)
@@ -113,10 +137,9 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
     sc = plan.sc
     no_tier = len(plan.tier_names) - 1
     score_code: Any = None
-    scores: list[Decimal | None] = []
     rank: Any = full(no_tier, n, pa.int16())
     if sc is not None:
-        score_code, scores, rank = _scoring(plan, cols, n)
+        score_code, rank = _scoring(plan, cols, n)
 
     # -- flags ----------------------------------------------------------------------------
     fl = plan.fl
@@ -143,7 +166,14 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
         route, bad = route_keys(plan, env, n, rank, criteria_code, flags_code)
         if bad is not None:
             scalar.append(bad)
-    return Codes(qualified, criteria_code, score_code, scores, rank, flags_code, route, scalar)
+    mask: Any = None
+    for m in scalar:
+        if isinstance(m, bool):
+            if not m:
+                continue
+            m = full(m, n, pa.bool_())
+        mask = m if mask is None else pc.or_(mask, m)
+    return Codes(qualified, criteria_code, score_code, rank, flags_code, route, mask)
 
 
 def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
@@ -154,8 +184,12 @@ def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
                                                         if c >> b & 1],
                              pa.list_(pa.string()), plan.memo("criteria"))
     score_type = pa.decimal128(38, _score_scale(plan))
-    out["score"] = (pc.take(pa.array(codes.scores, score_type), codes.score)
-                    if codes.score is not None else pa.nulls(n, score_type))
+    if codes.score is not None:
+        memo = plan.memo("score")
+        out["score"] = by_code(codes.score, pc.unique(codes.score).to_pylist(),
+                               lambda c: memo[c][0], score_type)
+    else:
+        out["score"] = pa.nulls(n, score_type)
     tier_col = pc.take(pa.array(plan.tier_names, pa.string()), codes.rank)
     out["computed_tier"] = tier_col
     out["tier"] = tier_col
@@ -171,15 +205,8 @@ def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
     every_flag = [*flag_ids, UNROUTED]
     out["flags"] = spread(flags_code, lambda c: [f for b, f in enumerate(every_flag)
                                                  if c >> b & 1], pa.list_(pa.string()),
-                          plan.memo(f"flags{len(flag_ids)}"))
-    mask: Any = None
-    for m in codes.scalar:
-        if isinstance(m, bool):
-            if not m:
-                continue
-            m = full(m, n, pa.bool_())
-        mask = m if mask is None else pc.or_(mask, m)
-    return Outcome(out, mask)
+                          plan.memo("flags"))
+    return Outcome(out, codes.scalar)
 
 
 def _criteria_ids(plan: Plan) -> list[str]:
@@ -200,8 +227,9 @@ def _score_scale(plan: Plan) -> int:
     return max(0, -exp) if isinstance(exp, int) else 0
 
 
-def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, list[Decimal | None], Any]:
-    """(index into the scores per row, the scores, tier rank per row)."""
+def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, Any]:
+    """(band combination per row, tier rank per row); every combination's score and rank
+    are in ``plan.memo('score')`` afterwards."""
     sc = plan.sc
     radix = 1
     parts: list[tuple[int, Any, list[Decimal], Decimal]] = []  # (radix, weight, scores, else)
@@ -260,13 +288,7 @@ def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, list[Decimal | Non
     for c in uniq:
         if c not in memo:
             memo[c] = make(c)
-    scores = [memo[c][0] for c in uniq]
-    if uniq and min(uniq) >= 0 and max(uniq) < DENSE:  # the code indexes the scores
-        index = code
-        scores = [memo[c][0] if c in memo else None for c in range(max(uniq) + 1)]
-    else:
-        index = pc.index_in(code, pa.array(uniq, code.type))
-    return index, scores, by_code(code, uniq, lambda c: memo[c][1], pa.int16())
+    return code, by_code(code, uniq, lambda c: memo[c][1], pa.int16())
 
 
 def _compare(cols: Columns, value: Num, bound: Decimal, op: str) -> Any:

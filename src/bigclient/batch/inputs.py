@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,13 +30,15 @@ _PLAIN = r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$"
 _MISSING = object()
 
 
-@dataclass
 class Read:
     """The converted columns (name → Num, bool/string array, or line → Num) and the rows
     the scalar path must decide."""
 
-    env: dict[str, Any] = field(default_factory=dict)
-    scalar: list[Any] = field(default_factory=list)  # boolean arrays to OR together
+    __slots__ = ("env", "scalar")
+
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {}
+        self.scalar: list[Any] = []  # boolean arrays to OR together
 
 
 def prepare(table: pa.Table, maps: Mapping[str, tuple[str, ...]]) -> pa.Table:
@@ -252,17 +253,19 @@ def _text_number(col: Any, name: str, spec: FieldSpec, missing: Any) -> tuple[Nu
     return _num(_decimal_ints(decimals, name), 10**scale, None), bad, missing
 
 
-@dataclass
 class Cat:
     """A yes/no, choice or text column as codes into its distinct values, each converted
     once: the per-row values are made only when an expression reads them, and routing
     takes its own codes from them without a second hash of the column."""
 
-    codes: Any  # int32 array without nulls: each row's position in ``values``
-    values: list[Any]
-    type: Any
-    bad: list[bool]  # per value: the scalar reader refuses it (its rows go to the scalar path)
-    _array: Any = None
+    __slots__ = ("_array", "bad", "codes", "type", "values")
+
+    def __init__(self, codes: Any, values: list[Any], type_: Any, bad: list[bool]) -> None:
+        self.codes = codes  # int32 array without nulls: each row's position in ``values``
+        self.values = values
+        self.type = type_
+        self.bad = bad  # per value: the scalar reader refuses it (its rows go scalar)
+        self._array: Any = None
 
     def array(self) -> Any:
         if self._array is None:

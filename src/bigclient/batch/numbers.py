@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,8 +35,9 @@ class Unsupported(Exception):
     """The columnar path cannot decide this table exactly; the message says why."""
 
 
-@dataclass(frozen=True)
-class Num:
+class Num(NamedTuple):
+    """n / k, exactly (a tuple: made hundreds of times per table, cheaply)."""
+
     n: Any  # pa.Int64Array | int
     k: int
     err: Fraction | int = 0  # 0 (an int, cheap to add) when exact

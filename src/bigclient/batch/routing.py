@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bigclient.batch import inputs
-from bigclient.batch.codes import full, positions, spread
+from bigclient.batch.codes import by_code, full, positions, spread
 from bigclient.batch.numbers import Unsupported
 from bigclient.errors import EvaluationError
 from bigclient.sections.base import Verdict
@@ -106,7 +106,7 @@ def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code:
         return any(r.spec.per_line for r in chosen)
 
     line_bits = sum(1 << b for b, i in enumerate(ids) if i.partition(":")[2] in rt.lines)
-    needs = spread(code, per_line, pa.bool_(), plan.memo(f"per_line{radix}"))
+    needs = spread(code, per_line, pa.bool_(), plan.memo("per_line"))
     if pc.any(needs).as_py():
         if radix * (line_bits + 1) > 2**62:
             raise Unsupported("too many routing keys")
@@ -114,16 +114,15 @@ def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code:
                                                  pa.scalar(line_bits, pa.int64())),
                                  pa.scalar(radix, pa.int64()))
         code = pc.if_else(needs, pc.add(code, lines_code), code)
-    memo = plan.memo(f"route{radix}")
+    memo = plan.memo("route")
     uniq = pc.unique(code).to_pylist()
     errors = False
     for k in uniq:
         if k not in memo:
             memo[k] = _outcome(rt, *decode(k)) if k > 0 else _NOT_ROUTED
         errors = errors or memo[k][4]
-    index, keys = positions(code, uniq)
-    bad = _by_key(index, keys, memo, 4, pa.bool_()) if errors else None
-    return (index, keys, radix), bad
+    bad = by_code(code, uniq, lambda k: memo[k][4], pa.bool_()) if errors else None
+    return code, bad
 
 
 def _outcome(rt: Any, fake_env: dict[str, Any], verdict: Verdict) -> tuple[Any, ...]:
@@ -145,11 +144,11 @@ def _by_key(index: Any, keys: list[int | None], memo: dict[Any, Any], field: int
                    index)
 
 
-def route_columns(plan: Any, route: tuple[Any, list[int | None], int]
-                  ) -> tuple[Any, Any, Any, Any]:
-    """unit, support, routes and the 'unrouted' rows (None when there are none)."""
-    index, keys, radix = route
-    memo = plan.memo(f"route{radix}")
+def route_columns(plan: Any, code: Any) -> tuple[Any, Any, Any, Any]:
+    """unit, support, routes and the 'unrouted' rows (None when there are none), from the
+    routing key + 1 of every row (0: not routed)."""
+    memo = plan.memo("route")
+    index, keys = positions(code, pc.unique(code).to_pylist())
     unit = _by_key(index, keys, memo, 0, pa.string())
     support = _by_key(index, keys, memo, 1, pa.string())
     routes = _by_key(index, keys, memo, 2, ROUTES_TYPE)
