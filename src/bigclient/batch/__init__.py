@@ -84,21 +84,25 @@ def records_to_table(rs: Any, records: list[Mapping[str, Any]]) -> pa.Table:
     per-line tables become ``name.line`` columns; Decimal amounts become decimal128."""
     pa = _pyarrow()
     n = len(records)
-    flat: dict[str, list[Any]] = {}
-    maps = {name for name, f in rs.spec.inputs.items() if f.type == "money_map"}
-    for name in (*rs.spec.identity, *rs.spec.inputs):
-        if name not in maps:
-            flat[name] = [r.get(name) for r in records]
-    for name in maps:  # scatter the lines a record has, rather than ask every record for all
-        lines = {line: [None] * n for line in rs.lines}
-        for i, r in enumerate(records):
-            m = r.get(name)
-            if m:
-                for line, v in m.items():
-                    if line not in lines:
-                        raise InputError(f"{name}.{line}", None, _("not a product line"), i + 1)
-                    lines[line][i] = v
-        flat.update((f"{name}.{line}", values) for line, values in lines.items())
+    maps = [name for name, f in rs.spec.inputs.items() if f.type == "money_map"]
+    flat: dict[str, list[Any]] = {name: [None] * n for name in (*rs.spec.identity,
+                                                                 *rs.spec.inputs)
+                                  if name not in maps}
+    by_line = {name: {line: [None] * n for line in rs.lines} for name in maps}
+    for i, r in enumerate(records):  # one pass, over the keys each record has
+        for key, value in r.items():
+            col = flat.get(key)
+            if col is not None:
+                col[i] = value
+            elif value and key in by_line:
+                lines = by_line[key]
+                for line, v in value.items():
+                    target = lines.get(line)
+                    if target is None:
+                        raise InputError(f"{key}.{line}", None, _("not a product line"), i + 1)
+                    target[i] = v
+    for name in maps:
+        flat.update((f"{name}.{line}", values) for line, values in by_line[name].items())
     cols = {name: _array(pa, values) for name, values in flat.items()
             if name in rs.spec.identity or any(v is not None for v in values)}
     return pa.table(cols)

@@ -54,6 +54,8 @@ class Codes(NamedTuple):
     flags: Any  # int array: bit i set when the i-th flag is raised
     route: Any  # int array: routing key + 1, 0 when not routed (None: no routing)
     scalar: Any  # bool array: rows the scalar path decides (None: none)
+    score_keys: list[int]  # the distinct values of ``score``
+    route_keys: list[int]  # the distinct values of ``route``
 
 
 MORSEL = 65_536
@@ -89,7 +91,9 @@ def _merge(morsels: list[Codes]) -> Codes:
         m if m is not None else full(False, len(c.qualified), pa.bool_())
         for m, c in zip(masks, morsels, strict=True)])
     return Codes(cat("qualified"), cat("criteria"), cat("score"), cat("rank"), cat("flags"),
-                 cat("route"), scalar)
+                 cat("route"), scalar,
+                 sorted(set().union(*(m.score_keys for m in morsels))),
+                 sorted(set().union(*(m.route_keys for m in morsels))))
 
 
 def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Codes:
@@ -137,9 +141,10 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
     sc = plan.sc
     no_tier = len(plan.tier_names) - 1
     score_code: Any = None
+    score_keys: list[int] = []
     rank: Any = full(no_tier, n, pa.int16())
     if sc is not None:
-        score_code, rank = _scoring(plan, cols, n)
+        score_code, score_keys, rank = _scoring(plan, cols, n)
 
     # -- flags ----------------------------------------------------------------------------
     fl = plan.fl
@@ -162,8 +167,9 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
     scalar.extend(cols.ambiguous)
 
     route: Any = None
+    keys: list[int] = []
     if plan.rt is not None:
-        route, bad = route_keys(plan, env, n, rank, criteria_code, flags_code)
+        route, keys, bad = route_keys(plan, env, n, rank, criteria_code, flags_code)
         if bad is not None:
             scalar.append(bad)
     mask: Any = None
@@ -173,7 +179,8 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
                 continue
             m = full(m, n, pa.bool_())
         mask = m if mask is None else pc.or_(mask, m)
-    return Codes(qualified, criteria_code, score_code, rank, flags_code, route, mask)
+    return Codes(qualified, criteria_code, score_code, rank, flags_code, route, mask,
+                 score_keys, keys)
 
 
 def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
@@ -186,8 +193,8 @@ def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
     score_type = pa.decimal128(38, _score_scale(plan))
     if codes.score is not None:
         memo = plan.memo("score")
-        out["score"] = by_code(codes.score, pc.unique(codes.score).to_pylist(),
-                               lambda c: memo[c][0], score_type)
+        out["score"] = by_code(codes.score, codes.score_keys, lambda c: memo[c][0],
+                               score_type)
     else:
         out["score"] = pa.nulls(n, score_type)
     tier_col = pc.take(pa.array(plan.tier_names, pa.string()), codes.rank)
@@ -195,7 +202,7 @@ def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
     out["tier"] = tier_col
     flags_code = codes.flags
     if codes.route is not None:
-        unit, support, routes, unrouted = route_columns(plan, codes.route)
+        unit, support, routes, unrouted = route_columns(plan, codes.route, codes.route_keys)
         out.update(unit=unit, support=support, routes=routes)
         if unrouted is not None:
             bit = 1 << len(flag_ids)
@@ -227,9 +234,9 @@ def _score_scale(plan: Plan) -> int:
     return max(0, -exp) if isinstance(exp, int) else 0
 
 
-def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, Any]:
-    """(band combination per row, tier rank per row); every combination's score and rank
-    are in ``plan.memo('score')`` afterwards."""
+def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, list[int], Any]:
+    """(band combination per row, the distinct combinations, tier rank per row); every
+    combination's score and rank are in ``plan.memo('score')`` afterwards."""
     sc = plan.sc
     radix = 1
     parts: list[tuple[int, Any, list[Decimal], Decimal]] = []  # (radix, weight, scores, else)
@@ -288,7 +295,7 @@ def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, Any]:
     for c in uniq:
         if c not in memo:
             memo[c] = make(c)
-    return code, by_code(code, uniq, lambda c: memo[c][1], pa.int16())
+    return code, uniq, by_code(code, uniq, lambda c: memo[c][1], pa.int16())
 
 
 def _compare(cols: Columns, value: Num, bound: Decimal, op: str) -> Any:

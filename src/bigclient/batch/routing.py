@@ -37,9 +37,10 @@ def _criteria_ids(plan: Any) -> list[str]:
 
 
 def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code: Any,
-               flags_code: Any) -> tuple[Any, Any]:
-    """(routing key + 1 per row, 0 for a row not routed; the rows whose table is in error,
-    or None). Every key's outcome is in ``plan.memo('route')`` afterwards."""
+               flags_code: Any) -> tuple[Any, list[int], Any]:
+    """(routing key + 1 per row, 0 for a row not routed; its distinct keys; the rows whose
+    table is in error, or None). Every key's outcome is in ``plan.memo('route')``
+    afterwards."""
     rt = plan.rt
     ids = _criteria_ids(plan)
     flag_ids = [rule.id for rule, _e in plan.fl.flags] if plan.fl is not None else []
@@ -122,7 +123,7 @@ def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code:
             memo[k] = _outcome(rt, *decode(k)) if k > 0 else _NOT_ROUTED
         errors = errors or memo[k][4]
     bad = by_code(code, uniq, lambda k: memo[k][4], pa.bool_()) if errors else None
-    return code, bad
+    return code, uniq, bad
 
 
 def _outcome(rt: Any, fake_env: dict[str, Any], verdict: Verdict) -> tuple[Any, ...]:
@@ -144,11 +145,11 @@ def _by_key(index: Any, keys: list[int | None], memo: dict[Any, Any], field: int
                    index)
 
 
-def route_columns(plan: Any, code: Any) -> tuple[Any, Any, Any, Any]:
+def route_columns(plan: Any, code: Any, uniq: list[int]) -> tuple[Any, Any, Any, Any]:
     """unit, support, routes and the 'unrouted' rows (None when there are none), from the
-    routing key + 1 of every row (0: not routed)."""
+    routing key + 1 of every row (0: not routed) and the distinct keys."""
     memo = plan.memo("route")
-    index, keys = positions(code, pc.unique(code).to_pylist())
+    index, keys = positions(code, uniq)
     unit = _by_key(index, keys, memo, 0, pa.string())
     support = _by_key(index, keys, memo, 1, pa.string())
     routes = _by_key(index, keys, memo, 2, ROUTES_TYPE)
