@@ -196,3 +196,19 @@ def test_an_empty_table_and_a_table_of_one_morsel_row(shantou: bigclient.Ruleset
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(decide_mod, "MORSEL", 1)
         assert_rows_equal(shantou, table, SHANTOU_CTX)
+
+
+def test_records_to_table_reads_each_record_once(shantou: bigclient.Ruleset) -> None:
+    records: list[dict[str, Any]] = [
+        {"client_id": "C1", "region": "440507", "note": "not an input, left out",
+         "revenue_prev_year": {"savings": D("1.00")}, "revenue_month": {}},
+        {"client_id": "C2", "revenue_month": {"express": D("2.50")},
+         "newspapers_turnover_month": D("3")}]
+    table = records_to_table(shantou, records)
+    assert table.column_names == ["client_id", "name", "newspapers_turnover_month", "region",
+                                  "revenue_prev_year.savings", "revenue_month.express"]
+    assert table.column("revenue_month.express").to_pylist() == [None, D("2.50")]
+    assert table.column("name").null_count == 2  # an identity column is always there
+    with pytest.raises(bigclient.InputError, match=r"revenue_month\.savngs") as raised:
+        records_to_table(shantou, [*records, {"revenue_month": {"savngs": D(1)}}])
+    assert raised.value.row == 3
