@@ -142,9 +142,10 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
     no_tier = len(plan.tier_names) - 1
     score_code: Any = None
     score_keys: list[int] = []
-    rank: Any = full(no_tier, n, pa.int16())
     if sc is not None:
         score_code, score_keys, rank = _scoring(plan, cols, n)
+    else:
+        rank = full(no_tier, n, pa.int16())
 
     # -- flags ----------------------------------------------------------------------------
     fl = plan.fl
@@ -258,7 +259,7 @@ def _scoring(plan: Plan, cols: Columns, n: int) -> tuple[Any, list[int], Any]:
                 band = j + 1 if hit else band
             else:
                 band = pc.if_else(hit, pa.scalar(j + 1, pa.int16()),
-                                  full(band, n, pa.int16()) if isinstance(band, int)
+                                  pa.scalar(band, pa.int16()) if isinstance(band, int)
                                   else band)
         bands.append((band, radix))
         parts.append((radix, ind.weight, [b.score for b in ind.bands], ind.spec.otherwise))
