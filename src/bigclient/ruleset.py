@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from bigclient.decision import Decision
 from bigclient.errors import BigClientError, EvaluationError, InputError, Problem, RulesetError
+from bigclient.fused.build import fuse
 from bigclient.i18n import _
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
@@ -150,6 +151,15 @@ class Ruleset:
         self._no_clients = compiled.get("qualification") is None
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
+        self._fused = None if self._no_clients else fuse(
+            self, [c for s in sorted(SECTIONS, key=lambda s: s.stage)
+                   if (c := compiled[s.key]) is not None
+                   and type(c).decide is not CompiledSection.decide],
+            [c for s in sorted(SECTIONS, key=lambda s: s.stage)
+             if (c := compiled[s.key]) is not None
+             and type(c).conclude is not CompiledSection.conclude],
+            self._inputs, self._context, names, lines, self._reference)
+        self._fast = self._fused.decide if self._fused is not None else None
         scoring: Any = compiled.get("scoring")
         self.tier_labels: dict[str, Label] = {
             t.id: t.label for t in scoring.spec.tiers} if scoring is not None else {}
@@ -295,6 +305,14 @@ class Ruleset:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors. Any failure is a
         bigclient error (InputError or EvaluationError), never a TypeError or an overflow."""
+        if override is None and self._fast is not None:
+            return self._fast(client, context, row)
+        return self._reference(client, context, row, override, on)
+
+    def _reference(self, client: Mapping[str, Any] | BaseModel, context: dict[str, Any],
+                   row: int | None = None, override: Mapping[str, Any] | None = None,
+                   on: dt.date | None = None) -> Decision:
+        """The decision made section by section (the fused function's reference)."""
         try:
             if self._no_clients:
                 raise InputError("client", None, _(

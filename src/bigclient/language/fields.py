@@ -92,7 +92,7 @@ class FieldSpec(Model):
 
 
 Converter = Callable[[Any], Any]
-_MISSING = object()
+MISSING = _MISSING = object()  # a key the record does not have
 
 
 MAX_TEXT = 1000
@@ -293,6 +293,13 @@ class RecordReader:
         self._names = tuple(fields)
         self.read: Callable[..., dict[str, Any]] = self._compile()
 
+    @property
+    def plan(self) -> tuple[tuple[str, FieldSpec, Converter, Any, frozenset[str]], ...]:
+        """Each field as read: (name, spec, converter, default or MISSING, its dotted
+        columns if a per-line table, else empty). The fused function reads by it."""
+        return tuple((name, self._specs[name], conv, default, self._dotted.get(name, frozenset()))
+                     for name, conv, default, _is_map in self._plan)
+
     def unknown(self, record: Mapping[Any, Any], row: int | None) -> list[InputError]:
         """One error per undeclared key, with the declared name it most likely meant."""
         errors = []
@@ -341,7 +348,7 @@ class RecordReader:
 
     def _fast(self, name: str, i: int, ns: dict[str, Any]) -> str:
         spec = self._specs[name]
-        return "" if spec.type == "money_map" else _fast_test(spec, i, ns)
+        return "" if spec.type == "money_map" else fast_test(spec, i, ns)
 
     def _compile(self) -> Callable[..., dict[str, Any]]:
         """Unroll the field loop into one generated function.
@@ -353,7 +360,7 @@ class RecordReader:
         """
         ns: dict[str, Any] = {"MISSING": _MISSING, "InputError": InputError, "_": _,
                               "REQUIRED": N_("is required but missing"),
-                              "collect": _collect_dotted, "known": self.known,
+                              "collect": collect_dotted, "known": self.known,
                               "unknown": self.unknown, "both": self.both_forms}
         code = ["def read(record, row=None):", "    out = {}",
                 "    errors = [] if known.issuperset(record) else unknown(record, row)",
@@ -389,7 +396,7 @@ class RecordReader:
         return reader
 
 
-def _fast_test(spec: FieldSpec, i: int, ns: dict[str, Any]) -> str:
+def fast_test(spec: FieldSpec, i: int, ns: dict[str, Any]) -> str:
     """A condition under which a raw value is already the converted value (a host
     service's bool, exact Decimal or exact enum value), so the converter can be skipped;
     '' when there is none. Anything else takes the converter and its messages."""
@@ -412,7 +419,7 @@ def _fast_test(spec: FieldSpec, i: int, ns: dict[str, Any]) -> str:
     return test
 
 
-def _collect_dotted(record: Mapping[str, Any], pairs: tuple[tuple[str, str], ...]) -> Any:
+def collect_dotted(record: Mapping[str, Any], pairs: tuple[tuple[str, str], ...]) -> Any:
     """CSV columns ``revenue_month.savings`` make the table ``revenue_month``.
 
     Only declared lines are looked up (``pairs``: line, column): any other dotted column

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bigclient.errors import EvaluationError
+from bigclient.fused.gen import CannotFuse, Gen
 from bigclient.i18n import _
 from bigclient.language.amounts import describe_amount
 from bigclient.language.common import Label
@@ -140,6 +141,35 @@ class CompiledRouting(CompiledSection):
         verdict.routes = tuple(routes)
         if not routes:
             verdict.flags += (UNROUTED,)
+
+    def emit_conclude(self, gen: Gen) -> None:
+        """As :meth:`conclude`, for tables decided by the look-up table: the routes of each
+        combination whose rows are all fixed are made at load; the rest are made here."""
+        if self._lookup is None:
+            raise CannotFuse("a routing table over amounts, flags or lines")
+        key = [("tier" if i == self._tier_at else gen.local(n) if n in gen.names else "None")
+               for i, n in enumerate(self._names)]
+        fixed = {k: tuple(self._fixed[r.index] for r in rows) for k, rows in self._lookup.items()
+                 if isinstance(rows, list) and all(r.index in self._fixed for r in rows)}
+        with gen.block("if qualified and tier is not None:"):
+            gen.line(f"key = ({''.join(k + ', ' for k in key)})")
+            gen.line(f"routes = {gen.const(fixed)}.get(key)")
+            with gen.block("if routes is None:"):
+                gen.line(f"routes = {gen.const(self._routes_of)}(key, criteria)")
+            with gen.block("if not routes:"):
+                gen.line(f"flags = flags + ({UNROUTED!r},)")
+
+    def _routes_of(self, key: tuple[Any, ...], criteria: Sequence[str]) -> tuple[Route, ...]:
+        """A combination with a per-line row; an error (or an unknown key) as conclude
+        would meet it raises, so the reference path decides and reports it."""
+        chosen = self._lookup[key] if self._lookup is not None else None
+        if not isinstance(chosen, list):
+            raise LookupError(key)
+        routes: list[Route] = []
+        for row in chosen:
+            fixed = self._fixed.get(row.index)
+            routes.extend([fixed] if fixed is not None else self._routes(row, criteria))
+        return tuple(routes)
 
     def _routes(self, row: CompiledRow, criteria: Sequence[str]) -> list[Route]:
         s = row.spec

@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import Field, model_validator
 
 from bigclient.errors import InputError
+from bigclient.fused.gen import Gen
 from bigclient.i18n import _
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.common import (
@@ -183,6 +184,33 @@ class CompiledScoring(CompiledSection):
             total += points
             results.append(IndicatorResult(iid, value, band, score, points))
         return total.quantize(self.step, rounding=self._rounding), tuple(results)
+
+    def emit(self, gen: Gen) -> None:
+        """As :meth:`score` and :meth:`tier_of`; each indicator's (value, band, score,
+        points) is kept raw, its IndicatorResult made only when asked."""
+        gen.line("total = Z")
+        found = gen.const(bisect.bisect_right)
+        done = []
+        for n, ind in enumerate(i for i in self.enabled if i.expr is not None):
+            _iid, _f, lowers, uppers, scores, weight, otherwise = self._plan[n]
+            up = gen.const(uppers)
+            gen.line(f"x{n} = {gen.expr(ind.expr)}")  # type: ignore[arg-type]
+            gen.line(f"k = {found}({gen.const(lowers)}, x{n}) - 1")
+            with gen.block(f"if k >= 0 and ({up}[k] is None or x{n} < {up}[k]):"):
+                gen.line(f"b{n} = k")
+                gen.line(f"s{n} = {gen.const(scores)}[k]")
+            with gen.block("else:"):
+                gen.line(f"b{n} = None")
+                gen.line(f"s{n} = {gen.const(otherwise)}")
+            gen.line(f"p{n} = {gen.const(weight)} * s{n}")
+            gen.line(f"total += p{n}")
+            done.append(f"(x{n}, b{n}, s{n}, p{n})")
+        gen.line(f"score = total.quantize({gen.const(self.step)}, "
+                 f"rounding={gen.const(self._rounding)})")
+        gen.line("ind = (" + "".join(d + ", " for d in done) + ")")
+        gen.indicator_ids = tuple(p[0] for p in self._plan)
+        gen.line("computed = " + "".join(f"{gen.const(tid)} if score >= {gen.const(cut)} else "
+                                         for cut, tid in self.tiers) + "None")
 
     def tier_of(self, score: Decimal) -> str | None:
         for cut, tid in self.tiers:
