@@ -42,9 +42,9 @@ class Plan(Protocol):
 class Decision:
     """What the ruleset decided for one client, and everything needed to explain it."""
 
-    __slots__ = ("_env", "_indicators", "_notes", "_raw", "_ruleset", "computed_tier",
-                 "criteria", "flags", "identity", "override", "qualified", "routes", "score",
-                 "tier")
+    __slots__ = ("_ctx", "_env", "_identity", "_indicators", "_notes", "_raw", "_ruleset",
+                 "computed_tier", "criteria", "flags", "override", "qualified", "routes",
+                 "score", "tier")
 
     def __init__(self, plan: Plan, env: dict[str, Any], verdict: Verdict) -> None:
         self._ruleset = plan
@@ -59,8 +59,21 @@ class Decision:
         self.override = verdict.override
         self._indicators = verdict.indicators
         self._notes = tuple(verdict.notes)
-        self.identity: Mapping[str, Any] = {}  # the ruleset's declared identity columns
+        self._identity: Mapping[str, Any] | None = {}
         self._raw: Any = None  # a fused decision's raw values (see made_by_fused)
+        self._ctx: Mapping[str, Any] = {}
+
+    @property
+    def identity(self) -> Mapping[str, Any]:
+        """The ruleset's declared identity columns of the client (client_id, name…)."""
+        found = self._identity
+        if found is None:
+            found = self._identity = self._ruleset._fused.identity(self._raw)
+        return found
+
+    @identity.setter
+    def identity(self, value: Mapping[str, Any]) -> None:
+        self._identity = value
 
     @property
     def tier_label(self) -> Label | None:
@@ -95,7 +108,7 @@ class Decision:
         """Inputs, context and derived values as the ruleset saw them."""
         env = self._env
         if env is None:
-            env = self._env = self._ruleset._fused.values(self._raw)
+            env = self._env = self._ruleset._fused.values(self._raw, self._ctx)
         return env
 
     def __repr__(self) -> str:
@@ -147,15 +160,18 @@ class Decision:
 _new = object.__new__
 
 
-def made_by_fused(plan: Plan, raw: Any, qualified: bool, criteria: tuple[str, ...],
-                  score: Decimal | None, computed: str | None, tier: str | None,
-                  flags: tuple[str, ...], routes: tuple[Any, ...],
-                  notes: tuple[tuple[str, ...], ...], identity: Mapping[str, Any]) -> Decision:
-    """A decision of a ruleset's fused function (:mod:`bigclient.fused`): its values and
-    indicator results stay raw until asked for, since most callers read only the tier."""
+def made_by_fused(plan: Plan, raw: tuple[Any, ...], ctx: Mapping[str, Any], qualified: bool,
+                  criteria: tuple[str, ...], score: Decimal | None, computed: str | None,
+                  tier: str | None, flags: tuple[str, ...], routes: tuple[Any, ...],
+                  notes: tuple[tuple[str, ...], ...]) -> Decision:
+    """A decision of a ruleset's fused function (:mod:`bigclient.fused`): its values,
+    indicator results and identity stay raw until asked for, since most callers read only
+    the tier."""
     d: Decision = _new(Decision)
     d._ruleset = plan
     d._raw = raw
+    d._ctx = ctx
+    d._identity = None
     d._env = None  # type: ignore[assignment]
     d._indicators = None  # type: ignore[assignment]
     d.qualified = qualified
@@ -167,5 +183,4 @@ def made_by_fused(plan: Plan, raw: Any, qualified: bool, criteria: tuple[str, ..
     d.routes = routes
     d.override = None
     d._notes = notes
-    d.identity = identity
     return d

@@ -286,6 +286,9 @@ class Ruleset:
         ``start=2`` to number csv.DictReader rows as ``bigclient evaluate`` does.
         """
         ctx = self.read_context(context)
+        fast = self._fast
+        if fast is not None:
+            return decide_rows(lambda client, row: fast(client, ctx, row), clients, errors, start)
         return decide_rows(lambda client, row: self.decide(client, ctx, None, on=on, row=row),
                            clients, errors, start)
 

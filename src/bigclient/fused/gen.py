@@ -5,8 +5,9 @@ Generated code names things by fixed rules, so no ruleset text can reach it exce
 ``repr()`` or a constant: an input, context or derived value ``x`` is the local ``v_x``
 (ruleset names are ``[A-Za-z][A-Za-z0-9_]*``); line ``j`` of the per-line table ``x`` is
 ``m_x[j]``'s local ``mI_J``; constants are ``K0, K1, …`` in the function's globals. The
-decision being made lives in the locals ``qualified``, ``met``, ``score``, ``ind``,
-``computed``, ``flags``, ``notes`` and ``routes`` (see :mod:`bigclient.fused`).
+decision being made lives in the locals ``qualified``, ``met``, ``score``,
+``computed``, ``flags``, ``notes`` and ``routes`` (see :mod:`bigclient.fused`); what a
+decision keeps raw is one flat tuple (few objects for the garbage collector to walk).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Gen:
         self.indent = 1
         self.maps: dict[str, tuple[str, ...]] = {}  # per-line table → the locals of its lines
         self.derived: list[str] = []  # derived values in the order computed
-        self.indicator_ids: tuple[str, ...] = ()  # scoring's results, made lazily
+        self.indicators: list[tuple[str, str]] = []  # (id, "value, band, score, points")
         self._consts: dict[tuple[type, Any], str] = {}
 
     # -- source -----------------------------------------------------------------------

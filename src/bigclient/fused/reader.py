@@ -77,7 +77,7 @@ def _emit_map(gen: Gen, lines: tuple[str, ...], i: int, name: str, spec: FieldSp
             _converted(gen, conv, lines, locs)
     with gen.block("else:"):
         _converted(gen, conv, lines, locs)
-    return f"({', '.join(locs)},)"
+    return ", ".join(locs)
 
 
 def _converted(gen: Gen, conv: str, lines: tuple[str, ...], locs: tuple[str, ...]) -> None:
@@ -97,17 +97,17 @@ def _fast_amount(gen: Gen, v: str, lo: Any, hi: Any) -> str:
     return test
 
 
-def emit_identity(gen: Gen, reader: RecordReader) -> str:
+def emit_identity(gen: Gen, reader: RecordReader) -> list[str]:
     """The declared identity columns, when they are text (or absent); otherwise the
     reference path decides (it takes whole numbers too, and refuses the rest)."""
-    items = []
+    out = []
     for k, name in enumerate(reader.identity):
         gen.line(f"i{k} = get({name!r})")
         with gen.block(f"if i{k} is not None and (type(i{k}) is not str or len(i{k}) > "
                        f"{MAX_TEXT}):"):
             gen.line("raise Slow")
-        items.append(f"{name!r}: i{k}")
-    return "{" + ", ".join(items) + "}"
+        out.append(f"i{k}")
+    return out
 
 
 class _Slow(Exception):

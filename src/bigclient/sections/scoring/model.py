@@ -204,11 +204,10 @@ class CompiledScoring(CompiledSection):
                 gen.line(f"s{n} = {gen.const(otherwise)}")
             gen.line(f"p{n} = {gen.const(weight)} * s{n}")
             gen.line(f"total += p{n}")
-            done.append(f"(x{n}, b{n}, s{n}, p{n})")
+            done.append(f"x{n}, b{n}, s{n}, p{n}")
         gen.line(f"score = total.quantize({gen.const(self.step)}, "
                  f"rounding={gen.const(self._rounding)})")
-        gen.line("ind = (" + "".join(d + ", " for d in done) + ")")
-        gen.indicator_ids = tuple(p[0] for p in self._plan)
+        gen.indicators = [(p[0], d) for p, d in zip(self._plan, done, strict=True)]
         gen.line("computed = " + "".join(f"{gen.const(tid)} if score >= {gen.const(cut)} else "
                                          for cut, tid in self.tiers) + "None")
 
