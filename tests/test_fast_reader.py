@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bigclient.language.fields as fields
+import bigclient.language.convert as fields
 from bigclient.errors import InputError
 from bigclient.language.common import Label
 from bigclient.language.fields import FieldSpec, RecordReader

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bigclient.language.amounts import format_amount
-from bigclient.language.common import Label
-from bigclient.sections.base import CompiledSection, Verdict
+
+if TYPE_CHECKING:  # not imported to run: a cached ruleset decides without pydantic
+    from bigclient.language.common import Label
+    from bigclient.sections.base import CompiledSection, Verdict
 
 
 class Plan(Protocol):

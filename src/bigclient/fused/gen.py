@@ -17,11 +17,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from bigclient.fused.runtime import BUILTINS
 from bigclient.language.expr import FUNCTIONS, Compiled, Ty
-
-_BUILTINS = {"type": type, "len": len, "str": str, "dict": dict, "tuple": tuple,
-             "Exception": Exception}
-"""All the generated code calls; ruleset expressions reach none (their names are locals)."""
 
 
 class CannotFuse(Exception):
@@ -35,7 +32,7 @@ class Gen:
     def __init__(self, names: Mapping[str, Ty], lines: tuple[str, ...]) -> None:
         self.names = names  # every name an expression may use, with its type
         self.lines = lines
-        self.ns: dict[str, Any] = {"__builtins__": _BUILTINS, "Z": Decimal(0)}
+        self.ns: dict[str, Any] = {"__builtins__": BUILTINS, "Z": Decimal(0)}
         self.code: list[str] = []
         self.indent = 1
         self.maps: dict[str, tuple[str, ...]] = {}  # per-line table → the locals of its lines

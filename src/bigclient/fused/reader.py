@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from bigclient.fused.gen import Gen
+from bigclient.fused.runtime import Slow
 from bigclient.language.amounts import FAST_STEP, FAST_TOP
-from bigclient.language.fields import (
+from bigclient.language.convert import (
     MAX_TEXT,
     MISSING,
-    FieldSpec,
+    Field,
     RecordReader,
     collect_dotted,
     fast_test,
@@ -28,7 +29,7 @@ def emit_inputs(gen: Gen, reader: RecordReader) -> list[tuple[str, str]]:
     """Write the reading of every input; return (name, source of its env value) in the
     reader's order, for the decision's lazily built ``values``."""
     ns = gen.ns
-    ns.update(MISSING=MISSING, collect=collect_dotted, Slow=_Slow)
+    ns.update(MISSING=MISSING, collect=collect_dotted, Slow=Slow)
     gen.line("get = rec.get")
     out: list[tuple[str, str]] = []
     for i, (name, spec, conv, default, dotted) in enumerate(reader.plan):
@@ -51,7 +52,7 @@ def emit_inputs(gen: Gen, reader: RecordReader) -> list[tuple[str, str]]:
     return out
 
 
-def _emit_map(gen: Gen, lines: tuple[str, ...], i: int, name: str, spec: FieldSpec,
+def _emit_map(gen: Gen, lines: tuple[str, ...], i: int, name: str, spec: Field,
               conv: str, default: Any, dotted_columns: frozenset[str]) -> str:
     """A per-line table: a host's dict of exact Decimals line by line, else the converter."""
     locs = tuple(f"m{i}_{j}" for j in range(len(lines)))
@@ -108,7 +109,3 @@ def emit_identity(gen: Gen, reader: RecordReader) -> list[str]:
             gen.line("raise Slow")
         out.append(f"i{k}")
     return out
-
-
-class _Slow(Exception):
-    """Raised in the fused function to hand the record to the reference path."""

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -34,6 +34,7 @@ from bigclient.language.common import (
 from bigclient.language.expr import Compiled, ExprError, compile_expr
 from bigclient.language.source import YamlPath
 from bigclient.language.words import EXPLAIN_WORDS, shown
+from bigclient.results import IndicatorResult
 from bigclient.sections.base import CompileContext, CompiledSection, Decided, Verdict
 
 HUNDRED = Decimal(100)
@@ -114,16 +115,6 @@ class CompiledIndicator:
     weight: Decimal  # as a fraction: 60% -> 0.6
     lowers: tuple[Decimal, ...]  # sorted band lower bounds (-inf as None replaced)
     bands: tuple[Band, ...]  # sorted like lowers
-
-
-class IndicatorResult(NamedTuple):
-    """One indicator's value, band and points (a tuple: cheap to make per decision)."""
-
-    id: str
-    value: Decimal | None
-    band: int | None  # index into the compiled indicator's bands; None: otherwise
-    score: Decimal
-    points: Decimal
 
 
 @dataclass(frozen=True)
