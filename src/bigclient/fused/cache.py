@@ -33,7 +33,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -110,6 +109,7 @@ def save(rs: Any, text: str, file: str) -> None:
         return
     with contextlib.suppress(Exception):  # a full disk, a read-only home, an odd constant
         data = _snapshot(rs, fused)
+        import tempfile  # only to write: a revival never needs it
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".snapshot-")
         with os.fdopen(fd, "wb") as fh:
