@@ -15,7 +15,7 @@ def record_many(target: str, ruleset_text: str, worker: int, count: int, barrier
     """Record ``count`` approved concessions per contract of one client, each with its own
     minutes reference; report the record ids the store returned."""
     from bigclient.ledger import open_ledger
-    from bigclient.ruleset import load_text
+    from bigclient.loading import load_text
 
     try:
         rs = load_text(ruleset_text)

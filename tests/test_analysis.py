@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bigclient.codes import CODES
 from bigclient.errors import Problem, RulesetError
-from bigclient.ruleset import Ruleset, load_text
+from bigclient.loading import load_text
+from bigclient.ruleset import Ruleset
 from bigclient.sections.scoring import checks as scoring_checks
 from bigclient.workflow.analysis import analyse, check_files, github_annotation
 

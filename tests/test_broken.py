@@ -20,7 +20,7 @@ import pytest
 from bigclient.cli import main
 from bigclient.codes import CODES
 from bigclient.errors import RulesetError
-from bigclient.ruleset import load
+from bigclient.loading import load
 from bigclient.workflow.analysis import check_files
 
 BROKEN = Path(__file__).resolve().parent / "broken"

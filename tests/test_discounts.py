@@ -17,7 +17,7 @@ from discount_rulesets import ELIGIBLE, HEADER, TEXT, request
 import bigclient
 from bigclient.cli import main
 from bigclient.errors import InputError, RulesetError
-from bigclient.ruleset import load_text
+from bigclient.loading import load_text
 from bigclient.sections.discounts import REASONS, DiscountDecision, DiscountRequest
 from bigclient.workflow.analysis import analyse
 from bigclient.workflow.casebook import run_case

@@ -27,7 +27,7 @@ from bigclient.ledger import (
     PostgresLedger,
     SqliteLedger,
 )
-from bigclient.ruleset import load_text
+from bigclient.loading import load_text
 from bigclient.sections.ids.scheme import DEFAULT_SCHEME
 
 T0 = dt.datetime(2009, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bigclient.language.fields as fields
+import bigclient.language.convert as fields
 from bigclient.errors import InputError
 from bigclient.language.common import Label
 from bigclient.language.fields import FieldSpec, RecordReader
@@ -31,7 +31,7 @@ LINES = ("x", "y")
 def _readers() -> tuple[RecordReader, RecordReader]:
     fast = RecordReader(FIELDS, LINES)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(fields, "_fast_test", lambda spec, i, ns: "")
+        m.setattr(fields, "fast_test", lambda spec, i, ns: "")
         m.setattr(fields, "FAST_TOP", -1)  # the per-line table's fast path never applies
         slow = RecordReader(FIELDS, LINES)
     return fast, slow

@@ -18,7 +18,7 @@ from bigclient.cli import main
 from bigclient.language.fields import FieldSpec
 from bigclient.language.source import MAX_BYTES, read_file
 from bigclient.language.textpattern import MAX_TEXT, describe, refusal
-from bigclient.ruleset import load, load_text
+from bigclient.loading import load, load_text
 from bigclient.workflow.analysis import analyse, check_files
 from bigclient.workflow.casebook import run_folder
 

@@ -31,7 +31,7 @@ from bigclient.ledger._files import SCHEMA_VERSION
 from bigclient.ledger._highwater import read_mark
 from bigclient.ledger.importing import import_csv
 from bigclient.ledger.restore import restore
-from bigclient.ruleset import load_text
+from bigclient.loading import load_text
 from bigclient.sections.ids.scheme import DEFAULT_SCHEME
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,8 @@ import bigclient
 from bigclient.errors import BigClientError, InputError, RulesetError
 from bigclient.ledger import SqliteLedger
 from bigclient.ledger.register import ClaimRegister, NotPermitted
-from bigclient.ruleset import Ruleset, load_text
+from bigclient.loading import load_text
+from bigclient.ruleset import Ruleset
 from bigclient.sections.ids.scheme import DEFAULT_SCHEME
 from bigclient.sections.ownership import OwnershipRules, Period
 from bigclient.workflow.analysis import analyse

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bigclient.errors import EvaluationError, RulesetError
-from bigclient.ruleset import Ruleset, load_text
+from bigclient.loading import load_text
+from bigclient.ruleset import Ruleset
 from bigclient.sections.routing import Route, coverage
 from bigclient.workflow.analysis import analyse
 from bigclient.workflow.diff import diff_rulesets

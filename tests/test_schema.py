@@ -169,7 +169,7 @@ def test_schema_only_rules_leave_the_loader_as_it_was() -> None:
     """0-100 and the amount pattern are editor hints: the loader's own checks decide (a cut-off
     of 120 is the analyser's business, not a load error)."""
     from bigclient.errors import RulesetError
-    from bigclient.ruleset import load_text
+    from bigclient.loading import load_text
 
     text = SHANTOU.read_text(encoding="utf-8")
     with pytest.raises(RulesetError) as info:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bigclient.language.amounts import format_amount
-from bigclient.language.common import Label
-from bigclient.sections.base import CompiledSection, Verdict
+
+if TYPE_CHECKING:  # not imported to run: a cached ruleset decides without pydantic
+    from bigclient.language.common import Label
+    from bigclient.sections.base import CompiledSection, Verdict
 
 
 class Plan(Protocol):
@@ -36,11 +38,15 @@ class Plan(Protocol):
     @property
     def tier_labels(self) -> Mapping[str, Label]: ...
 
+    @property
+    def _fused(self) -> Any: ...  # what builds a fused decision's values and indicators
+
 class Decision:
     """What the ruleset decided for one client, and everything needed to explain it."""
 
-    __slots__ = ("_env", "_indicators", "_notes", "_ruleset", "computed_tier", "criteria",
-                 "flags", "identity", "override", "qualified", "routes", "score", "tier")
+    __slots__ = ("_ctx", "_env", "_identity", "_indicators", "_notes", "_raw", "_ruleset",
+                 "computed_tier", "criteria", "flags", "override", "qualified", "routes",
+                 "score", "tier")
 
     def __init__(self, plan: Plan, env: dict[str, Any], verdict: Verdict) -> None:
         self._ruleset = plan
@@ -55,7 +61,21 @@ class Decision:
         self.override = verdict.override
         self._indicators = verdict.indicators
         self._notes = tuple(verdict.notes)
-        self.identity: Mapping[str, Any] = {}  # the ruleset's declared identity columns
+        self._identity: Mapping[str, Any] | None = {}
+        self._raw: Any = None  # a fused decision's raw values (see made_by_fused)
+        self._ctx: Mapping[str, Any] = {}
+
+    @property
+    def identity(self) -> Mapping[str, Any]:
+        """The ruleset's declared identity columns of the client (client_id, name…)."""
+        found = self._identity
+        if found is None:
+            found = self._identity = self._ruleset._fused.identity(self._raw)
+        return found
+
+    @identity.setter
+    def identity(self, value: Mapping[str, Any]) -> None:
+        self._identity = value
 
     @property
     def tier_label(self) -> Label | None:
@@ -75,7 +95,10 @@ class Decision:
 
     @property
     def indicators(self) -> tuple[Any, ...]:
-        return self._indicators
+        found = self._indicators
+        if found is None:
+            found = self._indicators = self._ruleset._fused.indicators(self._raw)
+        return found
 
     @property
     def notes(self) -> tuple[tuple[str, ...], ...]:
@@ -85,7 +108,10 @@ class Decision:
     @property
     def values(self) -> Mapping[str, Any]:
         """Inputs, context and derived values as the ruleset saw them."""
-        return self._env
+        env = self._env
+        if env is None:
+            env = self._env = self._ruleset._fused.values(self._raw, self._ctx)
+        return env
 
     def __repr__(self) -> str:
         return (f"Decision(qualified={self.qualified}, criteria={self.criteria}, "
@@ -120,7 +146,7 @@ class Decision:
             "indicators": {r.id: {"value": None if r.value is None else format_amount(r.value),
                                   "score": format_amount(r.score),
                                   "points": format_amount(r.points)}
-                           for r in self._indicators},
+                           for r in self.indicators},
         }
 
     def explain(self, lang: str = "en") -> str:
@@ -131,3 +157,32 @@ class Decision:
         for section in rs.explainers:
             out.extend(section.explain(self, lang))
         return "\n".join(out)
+
+
+_new = object.__new__
+
+
+def made_by_fused(plan: Plan, raw: tuple[Any, ...], ctx: Mapping[str, Any], qualified: bool,
+                  criteria: tuple[str, ...], score: Decimal | None, computed: str | None,
+                  tier: str | None, flags: tuple[str, ...], routes: tuple[Any, ...],
+                  notes: tuple[tuple[str, ...], ...]) -> Decision:
+    """A decision of a ruleset's fused function (:mod:`bigclient.fused`): its values,
+    indicator results and identity stay raw until asked for, since most callers read only
+    the tier."""
+    d: Decision = _new(Decision)
+    d._ruleset = plan
+    d._raw = raw
+    d._ctx = ctx
+    d._identity = None
+    d._env = None  # type: ignore[assignment]
+    d._indicators = None  # type: ignore[assignment]
+    d.qualified = qualified
+    d.criteria = criteria
+    d.score = score
+    d.computed_tier = computed
+    d.tier = tier
+    d.flags = flags
+    d.routes = routes
+    d.override = None
+    d._notes = notes
+    return d

@@ -110,12 +110,16 @@ def _fields(decision: Any) -> list[str]:
     names = [s for cls in type(decision).__mro__ for s in getattr(cls, "__slots__", ())
              if s not in ("__weakref__", "__dict__")]
     names += list(getattr(decision, "__dict__", {}))
-    return [n for n in dict.fromkeys(names) if n != "_ruleset" and hasattr(decision, n)]
+    return [n for n in dict.fromkeys(names) if n not in ("_ruleset", "_raw", "_ctx")
+            and hasattr(decision, n)]
 
 
 def reduce_decision(decision: Any) -> tuple[Any, ...]:
     """``Decision.__reduce__``: its ruleset by reference to the text, and its raw results."""
     plan = decision._ruleset
+    if getattr(decision, "_raw", None) is not None:  # a fused decision: its parts made now,
+        _made = (decision.values, decision.indicators, decision.identity)  # so the pickle
+        # holds them as the reference path's decision does
     ref = _shared(plan) if getattr(plan, "source", None) is not None else plan
     return decision_from_state, (type(decision), ref,
                                  tuple((n, getattr(decision, n)) for n in _fields(decision)))

@@ -12,11 +12,10 @@ becomes an :class:`~bigclient.errors.InputError` or
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel
 
 from bigclient.errors import BigClientError, EvaluationError, InputError
 from bigclient.i18n import _
@@ -48,10 +47,12 @@ class BadRow:
 
 def as_mapping(value: Any, what: str = "client") -> Mapping[Any, Any]:
     """A record as a mapping: a dict, any Mapping, or a pydantic model (its fields)."""
-    if isinstance(value, BaseModel):
-        return value.model_dump()
     if isinstance(value, Mapping):
         return value
+    pydantic = sys.modules.get("pydantic")  # no pydantic model exists before it is imported
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        dumped: Mapping[Any, Any] = value.model_dump()
+        return dumped
     raise InputError(f"({what})", None, _(
         "expected a record of 'name: value' pairs (a dict), found {kind}").format(
             kind=type(value).__name__))

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
-from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from bigclient.decision import Decision
 from bigclient.errors import BigClientError, EvaluationError, InputError, Problem, RulesetError
 from bigclient.i18n import _
-from bigclient.language.common import Label
-from bigclient.language.expr import Ty
-from bigclient.language.fields import RecordReader, converter, field_type, make_model
-from bigclient.language.load_messages import document_shape
-from bigclient.language.source import Located, parse_text, read_file
-from bigclient.language.validation import validate_spec
+from bigclient.language.convert import RecordReader
 from bigclient.pickling import source_of
 from bigclient.records import (
     GUARDED,
@@ -37,69 +30,52 @@ from bigclient.records import (
     decide_rows,
     guarding,
 )
-from bigclient.sections import SECTIONS
-from bigclient.sections.base import CompileContext, CompiledSection, Section, Verdict
-from bigclient.sections.contacts.due import DueReport
-from bigclient.sections.ids.scheme import IdScheme
-from bigclient.sections.incentives import (
-    CompetitionResult,
-    GradeReview,
-    Payslip,
-    YearSettlement,
-)
-from bigclient.sections.incentives.period import Period, parse_period
-from bigclient.sections.scorecards import Scorecard
-from bigclient.spec import SEMVER, Header, RulesetSpec, version_key
-from bigclient.versions import check_in_force, misnamed, pick, today, version_files
 
-if typing.TYPE_CHECKING:
+if typing.TYPE_CHECKING:  # the compiler's modules are imported where they are used, so a
+    # ruleset revived from the compile cache (bigclient.fused.cache) decides without them
+    from pydantic import BaseModel
+
+    from bigclient.language.common import Label
+    from bigclient.language.source import Located
     from bigclient.ledger.claims import ClaimStore
     from bigclient.ledger.register import ClaimRegister
+    from bigclient.sections.base import Section
+    from bigclient.sections.contacts.due import DueReport
     from bigclient.sections.discounts import DiscountDecision, DiscountRequest
+    from bigclient.sections.ids.scheme import IdScheme
+    from bigclient.sections.incentives import (
+        CompetitionResult,
+        GradeReview,
+        Payslip,
+        YearSettlement,
+    )
+    from bigclient.sections.incentives.period import Period
+    from bigclient.sections.scorecards import Scorecard
+    from bigclient.spec import Header
 
-__all__ = ["Ruleset", "from_located", "load", "load_text", "version_files", "version_key"]
+_materializing = threading.Lock()
+
+
+__all__ = ["Ruleset", "from_located"]
 
 
 class Ruleset:
     """A loaded, compiled ruleset. Thread-safe: evaluation shares no mutable state."""
 
     def __init__(self, spec: Header, src: Located) -> None:
+        from bigclient.fused.build import fuse
+        from bigclient.language.fields import declared_names
+        from bigclient.sections import SECTIONS
+        from bigclient.sections.base import CompileContext, CompiledSection, Verdict
         self.spec = spec
+        self.id: str = spec.ruleset
+        self.version: str = spec.version
+        self._verdict = Verdict
         self.source = src
         problems: list[Problem] = []
         lines = tuple(spec.lines)
         self.lines = lines
-        names: dict[str, Ty] = {}
-        for part in ("inputs", "context"):
-            for name, f in getattr(spec, part).items():
-                if name in names:
-                    problems.append(
-                        src.problem(
-                            (part, name),
-                            _("'{name}' is declared in both inputs and context").format(name=name),
-                            code="BC120",
-                        )
-                    )
-                names[name] = field_type(name, f, lines)
-                if f.type == "money_map" and not lines:
-                    problems.append(
-                        src.problem(
-                            (part, name, "type"),
-                            _("a money_map needs the ruleset's 'lines' to be declared"),
-                            code="BC121",
-                        )
-                    )
-                if f.default is not None:
-                    try:
-                        converter(f, lines)(f.default)
-                    except ValueError as exc:
-                        problems.append(
-                            src.problem(
-                                (part, name, "default"),
-                                _("the default does not fit: {exc}").format(exc=exc),
-                                code="BC110",
-                            )
-                        )
+        names = declared_names(spec, src, problems)
         for name in spec.identity:  # an identity column is never also a value rules read
             if name in names or name in spec.part("derived"):
                 problems.append(
@@ -150,18 +126,32 @@ class Ruleset:
         self._no_clients = compiled.get("qualification") is None
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
+        self._fused = None if self._no_clients else fuse(
+            self, [c for s in sorted(SECTIONS, key=lambda s: s.stage)
+                   if (c := compiled[s.key]) is not None
+                   and type(c).decide is not CompiledSection.decide],
+            [c for s in sorted(SECTIONS, key=lambda s: s.stage)
+             if (c := compiled[s.key]) is not None
+             and type(c).conclude is not CompiledSection.conclude],
+            self._inputs, self._context, names, lines, self._reference)
+        self._fast: typing.Callable[..., Decision] | None = (
+            self._fused.decide if self._fused is not None else None)
         scoring: Any = compiled.get("scoring")
         self.tier_labels: dict[str, Label] = {
             t.id: t.label for t in scoring.spec.tiers} if scoring is not None else {}
 
     # -- header ---------------------------------------------------------------
-    @property
-    def id(self) -> str:
-        return self.spec.ruleset
-
-    @property
-    def version(self) -> str:
-        return self.spec.version
+    def __getattr__(self, name: str) -> Any:
+        """A ruleset revived from the compile cache holds only what deciding needs;
+        anything else (an explanation, pay, diff…) compiles it in full, once, first."""
+        revived = self.__dict__.get("_revived")
+        if revived is None or name.startswith("__"):
+            raise AttributeError(name)
+        text, file = revived
+        with _materializing:
+            if self.__dict__.get("_revived") is revived:
+                _compile_revived(self, text, file)
+        return getattr(self, name)
 
     @property
     def effective_from(self) -> dt.date:
@@ -187,10 +177,12 @@ class Ruleset:
 
     @property
     def file(self) -> str:
-        return self.source.file
+        revived = self.__dict__.get("_revived")
+        return revived[1] if revived is not None else self.source.file
 
     @property
     def sections(self) -> tuple[Section, ...]:
+        from bigclient.sections import SECTIONS
         return SECTIONS
 
     def section(self, key: str) -> Any:
@@ -224,16 +216,18 @@ class Ruleset:
         return f"<Ruleset {self.id} {self.version} from {self.file}>"
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its YAML text, compiled on loads
-        return load_text, source_of(self)
+        return from_text, source_of(self)
 
     @cached_property
     def input_model(self) -> type[BaseModel]:
         """Pydantic model of the declared inputs (for host services and JSON Schema)."""
+        from bigclient.language.fields import make_model
         return make_model(f"{_camel(self.id)}Input", self.spec.inputs, self.lines,
                           self.spec.identity)
 
     @cached_property
     def context_model(self) -> type[BaseModel]:
+        from bigclient.language.fields import make_model
         return make_model(f"{_camel(self.id)}Context", self.spec.context, self.lines)
 
     # -- evaluation -------------------------------------------------------------
@@ -276,6 +270,9 @@ class Ruleset:
         ``start=2`` to number csv.DictReader rows as ``bigclient evaluate`` does.
         """
         ctx = self.read_context(context)
+        fast = self._fast
+        if fast is not None:
+            return decide_rows(lambda client, row: fast(client, ctx, row), clients, errors, start)
         return decide_rows(lambda client, row: self.decide(client, ctx, None, on=on, row=row),
                            clients, errors, start)
 
@@ -295,6 +292,14 @@ class Ruleset:
         """Decide one client with a context already read by :meth:`read_context` (a file
         of clients shares one); ``row`` names the client in errors. Any failure is a
         bigclient error (InputError or EvaluationError), never a TypeError or an overflow."""
+        if override is None and self._fast is not None:
+            return self._fast(client, context, row)
+        return self._reference(client, context, row, override, on)
+
+    def _reference(self, client: Mapping[str, Any] | BaseModel, context: dict[str, Any],
+                   row: int | None = None, override: Mapping[str, Any] | None = None,
+                   on: dt.date | None = None) -> Decision:
+        """The decision made section by section (the fused function's reference)."""
         try:
             if self._no_clients:
                 raise InputError("client", None, _(
@@ -304,7 +309,7 @@ class Ruleset:
             record = client if type(client) is dict else _as_mapping(client)
             env = self._inputs.read(record, row)
             env.update(context)
-            verdict = Verdict()
+            verdict = self._verdict()
             try:
                 for step in self._steps:
                     step(env, verdict)
@@ -360,6 +365,7 @@ class Ruleset:
         """The period, if this version is in force for all of it: a past period is paid with
         the rules then in force (``Registry.get(id, on=period.first_day)``), never with a
         later version by mistake."""
+        from bigclient.sections.incentives.period import parse_period
         p = parse_period(period)
         start, end = self.effective_from, self.effective_to
         if p.first_day < start or (end is not None and p.last_day > end):
@@ -443,35 +449,25 @@ def _camel(text: str) -> str:
 
 def from_located(src: Located) -> Ruleset:
     """Validate and compile already-read YAML data."""
+    from bigclient.language.load_messages import document_shape
+    from bigclient.language.validation import validate_spec
+    from bigclient.spec import RulesetSpec
     if not isinstance(src.data, dict):
         raise RulesetError([src.problem((), document_shape(src.data), code="BC100")])
     return Ruleset(validate_spec(RulesetSpec, src), src)
 
 
-def load_text(text: str, file: str = "<string>") -> Ruleset:
+def from_text(text: str, file: str = "<string>") -> Ruleset:
+    """Parse, validate and compile YAML text (``bigclient.load_text`` also looks in the
+    compile cache first)."""
+    from bigclient.language.source import parse_text
     return from_located(parse_text(text, file))
 
 
-def load(path: str | Path, *, on: dt.date | None = None) -> Ruleset:
-    """Load a ruleset file, or the version of a ruleset folder in force ``on`` (default:
-    today; never a version that starts later). With a file, ``on`` checks it is in force."""
-    p = Path(path)
-    if p.is_dir():
-        files = version_files(p)
-        if not files:
-            raise RulesetError(
-                [
-                    Problem(
-                        _("no version files (like 1.0.0.yaml) in folder {p}").format(p=p),
-                        file=str(p),
-                        code="BC001",
-                    )
-                ]
-            )
-        p = pick(p, on or today())
-    rs = from_located(read_file(p))
-    if on is not None:
-        check_in_force(rs, on)
-    if SEMVER.match(p.stem) and p.stem != rs.version:
-        raise RulesetError([misnamed(rs.source, p, rs.version)])
-    return rs
+def _compile_revived(rs: Ruleset, text: str, file: str) -> None:
+    """Compile a revived ruleset in full (``Ruleset.__getattr__`` calls this, under a
+    lock): compiled as its own object, whose parts are copied in — all but its fused
+    function, since the revived one is the same code and names ``rs`` as its plan."""
+    full = from_text(text, file)
+    rs.__dict__.update({k: v for k, v in full.__dict__.items() if k not in ("_fused", "_fast")})
+    del rs.__dict__["_revived"]

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 from bigclient.errors import EvaluationError, InputError
 from bigclient.i18n import _
+from bigclient.loading import load, load_text
 from bigclient.records import ErrorMode, as_mapping
-from bigclient.ruleset import Ruleset, load, load_text
+from bigclient.ruleset import Ruleset
 from bigclient.tables.columns import declared_identity, known_columns, plan_header
 from bigclient.tables.errors import TableError
 from bigclient.tables.run import DECISION_COLUMNS, ROUTE_COLUMNS, route_cells

@@ -38,7 +38,7 @@ def _ledger(target: str, ruleset: str | None = None) -> Any:
 
 def _register(args: argparse.Namespace) -> tuple[Any, Any]:
     """The ruleset's claim register over ``--ledger`` (which must serve that ruleset)."""
-    from bigclient.ruleset import load
+    from bigclient.loading import load
 
     rs = load(args.ruleset)
     ledger = _ledger(args.ledger, rs.id)

@@ -17,7 +17,8 @@ from typing import IO, Any
 from bigclient.errors import BigClientError, Problem, UsageError
 from bigclient.i18n import LANGUAGES, _
 from bigclient.language.source import read_file
-from bigclient.ruleset import Ruleset, load
+from bigclient.loading import load
+from bigclient.ruleset import Ruleset
 from bigclient.versions import today, version_files
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from bigclient.cli.common import load_context, load_for_cli
 from bigclient.errors import UsageError
-from bigclient.ruleset import Ruleset, load, version_files
+from bigclient.loading import load
+from bigclient.ruleset import Ruleset
 from bigclient.spec import SEMVER
 from bigclient.tables import read_records
 from bigclient.tables.display import Progress
+from bigclient.versions import version_files
 from bigclient.workflow.diff import diff_rulesets
 from bigclient.workflow.impact import dates, impact, render_text, report_dict
 from bigclient.workflow.registry import in_force

@@ -24,7 +24,7 @@ DEFAULT_LEDGER = "./bigclient.db"
 
 def _ruleset_of(path: str) -> tuple[str, IdScheme | None]:
     """The ruleset id and its ID scheme (None when it has no ``ids:`` section)."""
-    from bigclient.ruleset import load
+    from bigclient.loading import load
 
     rs = load(path)
     scheme = rs.ids

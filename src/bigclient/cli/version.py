@@ -16,7 +16,7 @@ from typing import Any
 from bigclient.cli.common import parse_day
 from bigclient.errors import RulesetError, UsageError
 from bigclient.i18n import _
-from bigclient.ruleset import load
+from bigclient.loading import load
 from bigclient.spec import SEMVER
 from bigclient.versions import today, version_files
 from bigclient.workflow.lock import check_locks, write_lock

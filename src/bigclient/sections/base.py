@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from bigclient.errors import Problem
+from bigclient.fused.gen import CannotFuse, Gen
 from bigclient.language.common import Label
 from bigclient.language.expr import Ty
 from bigclient.language.ranges import Ranges
@@ -109,6 +110,16 @@ class CompiledSection:
     def explain(self, d: Decided, lang: str) -> list[str]:
         """This section's lines of the explanation of ``d`` (``lang``: en or zh)."""
         return []
+
+    def emit(self, gen: Gen) -> None:
+        """Write ``decide`` into the ruleset's fused function (:mod:`bigclient.fused`): the
+        same operations in the same order, over locals. A section that decides but has
+        no writer keeps its ruleset on the reference path."""
+        raise CannotFuse(type(self).__name__)
+
+    def emit_conclude(self, gen: Gen) -> None:
+        """Write ``conclude`` into the fused function, as :meth:`emit` does ``decide``."""
+        raise CannotFuse(type(self).__name__)
 
 
 @dataclass(frozen=True)

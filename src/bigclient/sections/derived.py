@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from bigclient.fused.gen import Gen
 from bigclient.i18n import _
 from bigclient.language.common import LABEL_FIELD, NOTE_FIELD, RULE_FIELD, Identifier, Label, Model
 from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr
@@ -40,6 +41,11 @@ class CompiledDerived(CompiledSection):
     def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
         for name, func in self._plan:
             env[name] = func(env)
+
+    def emit(self, gen: Gen) -> None:
+        for name, e in self.order:
+            gen.line(f"{gen.local(name)} = {gen.expr(e)}")
+            gen.derived.append(name)
 
     def explain(self, d: Decided, lang: str) -> list[str]:
         if not self.order:

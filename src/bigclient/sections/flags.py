@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from bigclient.fused.gen import Gen
 from bigclient.i18n import _
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, RULE_FIELD, Label, Model, Slug
 from bigclient.language.expr import Compiled, ExprError, compile_expr
@@ -59,6 +60,32 @@ class CompiledFlags(CompiledSection):
             ):
                 verdict.notes += (("capped", fl.id, fl.cap, computed),)
                 verdict.computed = fl.cap
+
+    def emit(self, gen: Gen) -> None:
+        if not self._tests:
+            return
+        gen.line("raised = []")
+        for fl, e in self.flags:
+            with gen.block(f"if {gen.expr(e)}:"):
+                gen.line(f"raised.append({fl.id!r})")
+        with gen.block("if raised:"):
+            gen.line("flags = flags + tuple(raised)")
+            for fl in self._effects:
+                with gen.block(f"if {fl.id!r} in raised:"):
+                    if fl.exclude:
+                        with gen.block("if qualified:"):
+                            gen.line("qualified = False")
+                            gen.line(f"notes = notes + (('excluded', {fl.id!r}),)")
+                    if fl.cap is not None and self.scoring is not None:
+                        ranks = gen.const({tid: i for i, (_c, tid) in
+                                           enumerate(self.scoring.tiers)})
+                        cap = self.scoring.rank(fl.cap)
+                        with gen.block(f"if computed is not None and {ranks}.get(computed, "
+                                       f"{len(self.scoring.tiers)}) < {cap}:"):
+                            gen.line(f"notes = notes + (('capped', {fl.id!r}, {fl.cap!r}, "
+                                     "computed),)")
+                            gen.line(f"computed = {fl.cap!r}")
+                    gen.line("pass")
 
     def explain(self, d: Decided, lang: str) -> list[str]:
         if not d.flags:

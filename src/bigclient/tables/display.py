@@ -77,9 +77,10 @@ class Progress:
         self._last = 0.0
         self._drawn = False
 
-    def tick(self, where: Callable[[], float | None] | None) -> None:
-        """One more row; ``where`` tells how far reading has got (asked only to redraw)."""
-        self.rows += 1
+    def tick(self, where: Callable[[], float | None] | None, rows: int = 1) -> None:
+        """``rows`` more rows (a record batch counts all of its rows); ``where`` tells how far
+        reading has got (asked only to redraw)."""
+        self.rows += rows
         if not self.enabled:
             return
         now = time.monotonic()

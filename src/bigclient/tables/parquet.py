@@ -1,7 +1,9 @@
 """Parquet in and out with pyarrow (the optional extra ``bigclient[parquet]``).
 
 Both sides stream in record batches of :data:`BATCH` rows, so memory stays flat however
-many rows a file holds (on reading, it is bounded by the file's row groups).
+many rows a file holds: the file is read through a buffer of :data:`READ_BUFFER` bytes a
+column, not pre-buffered (see there), and every :data:`WRITE_BATCH` decisions are written
+as their own row group.
 
 Reading is exact or refused before any row is decided: a money, ratio or count column may
 be ``decimal128``/``decimal256`` (cast to text in Arrow, a column at a time: converting
@@ -29,6 +31,10 @@ BATCH = 16_384
 the memory of a run whatever the file's size."""
 WRITE_BATCH = 65_536
 """Decisions written at a time (one row group each)."""
+READ_BUFFER = 1 << 20
+"""Bytes each column reads from the file at a time. Arrow's default instead pre-buffers the
+row groups into a cache it empties only when the file is closed (apache/arrow#39808): a
+run's memory then grew by the file's compressed size, ~42 bytes a row."""
 
 NUMBERS = ("money", "ratio", "integer")
 
@@ -65,7 +71,7 @@ def _plain_type(pa: Any, typ: Any) -> Any:
     return typ.value_type if pa.types.is_dictionary(typ) else typ
 
 
-def _is_text(pa: Any, typ: Any) -> bool:
+def is_text(pa: Any, typ: Any) -> bool:
     return bool(pa.types.is_string(typ) or pa.types.is_large_string(typ)
                 or getattr(pa.types, "is_string_view", lambda t: False)(typ))
 
@@ -73,7 +79,7 @@ def _is_text(pa: Any, typ: Any) -> bool:
 def _type_problem(pa: Any, kind: str, typ: Any) -> str | None:
     """Why a column of Arrow type ``typ`` cannot feed an input of ``kind``, or None."""
     typ = _plain_type(pa, typ)
-    if pa.types.is_null(typ) or _is_text(pa, typ):
+    if pa.types.is_null(typ) or is_text(pa, typ):
         return None
     t = pa.types
     if kind in NUMBERS:
@@ -104,7 +110,8 @@ class ParquetRows:
         pa = self._pa = _pyarrow()
         self.path = path
         try:
-            self.file = pa.parquet.ParquetFile(path)
+            self.file = pa.parquet.ParquetFile(path, pre_buffer=False,
+                                               buffer_size=READ_BUFFER)
             schema = self.file.schema_arrow
         except (pa.ArrowException, OSError) as exc:
             raise TableError(_("{file} cannot be read as a Parquet file: {reason}").format(
@@ -152,7 +159,7 @@ class ParquetRows:
         pa, pc = self._pa, self._pa.compute
         out: dict[int, int] = {}
         for j, arr in enumerate(arrays):
-            if not _is_text(pa, arr.type) or not len(arr):
+            if not is_text(pa, arr.type) or not len(arr):
                 continue
             lengths = pc.utf8_length(arr)
             biggest = pc.max(lengths).as_py()
@@ -162,13 +169,27 @@ class ParquetRows:
                         out.setdefault(k, j)
         return out
 
+    def batches(self) -> Iterator[Any]:
+        """The file's record batches of :data:`BATCH` rows, decoded in this thread: Arrow's
+        decoding threads added some 45 MiB of memory and no speed (measured at 2,000,000
+        rows, benchmarks/bench_parquet.py)."""
+        pa = self._pa
+        n = 0
+        try:
+            for batch in self.file.iter_batches(batch_size=BATCH, use_threads=False):
+                yield batch
+                n += batch.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise TableError(_("{file}: the file cannot be read after row {n}: "
+                               "{reason}").format(file=self.path, n=n, reason=exc)) from None
+
     def rows(self) -> Iterator[tuple[int, Sequence[Any] | dict[str, Any] | None, str]]:
         from bigclient.tables.columns import where
 
         pa = self._pa
         n = 0
         try:
-            for batch in self.file.iter_batches(batch_size=BATCH):
+            for batch in self.batches():
                 arrays = [a for name, col in zip(batch.schema.names, batch.columns,
                                                  strict=True)
                           for _n, a in _flat(pa, name, col)]
@@ -189,7 +210,7 @@ class ParquetRows:
                                "{reason}").format(file=self.path, n=n, reason=exc)) from None
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -198,9 +219,13 @@ def _cell(value: Any) -> Any:
 
 
 class ParquetWriter:
-    """Decisions as a Parquet file, a batch at a time. ``row`` is int64, ``qualified``
-    bool, the ``decimals`` columns (the score) exact decimal128(38, scale); every other
-    column is text."""
+    """Decisions as a Parquet file, a row group of :data:`WRITE_BATCH` rows at a time.
+    ``row`` is int64, ``qualified`` bool, the ``decimals`` columns (the score) exact
+    decimal128(38, scale); every other column is text.
+
+    Rows come one at a time (:meth:`write`) or as Arrow columns (:meth:`write_columns`);
+    either way the row groups are cut at the same rows, so the file's bytes do not depend
+    on how the rows arrived."""
 
     def __init__(self, path: str, columns: Sequence[str],
                  decimals: Mapping[str, int] | None = None) -> None:
@@ -212,17 +237,42 @@ class ParquetWriter:
                       for c in self.columns]
         self.schema = pa.schema(list(zip(self.columns, self.types, strict=True)))
         self._buffer: list[list[Any]] = [[] for _c in self.columns]
+        self._pending: list[Any] = []  # record batches not yet written
+        self._pending_rows = 0
         self._writer = pa.parquet.ParquetWriter(path, self.schema)
         self._text = [t == pa.string() for t in self.types]
 
     def write(self, row: Mapping[str, Any]) -> None:
         for values, column, text in zip(self._buffer, self.columns, self._text, strict=True):
             value = row.get(column)
-            values.append(_cell(value) if text else value)
-        if len(self._buffer[0]) >= WRITE_BATCH:
-            self._flush()
+            values.append(cell(value) if text else value)
+        if len(self._buffer[0]) + self._pending_rows >= WRITE_BATCH:
+            self._drain()
 
-    def _flush(self) -> None:
+    def write_columns(self, columns: Mapping[str, Any], rows: int) -> None:
+        """``rows`` decisions as Arrow arrays by output column (a missing column is null),
+        cast to the file's types: text must already be text, as :meth:`write` makes it."""
+        pa = self._pa
+        self._take_rows()
+        arrays = []
+        for name, typ in zip(self.columns, self.types, strict=True):
+            arr = columns.get(name)
+            if arr is None:
+                arrays.append(pa.nulls(rows, typ))
+                continue
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            try:
+                arrays.append(arr.cast(typ))
+            except pa.ArrowInvalid as exc:
+                raise _inexact(exc) from None
+        self._pending.append(pa.record_batch(arrays, schema=self.schema))
+        self._pending_rows += rows
+        if self._pending_rows >= WRITE_BATCH:
+            self._drain()
+
+    def _take_rows(self) -> None:
+        """The rows written one at a time so far, as a pending record batch."""
         if not self._buffer[0]:
             return
         pa = self._pa
@@ -230,15 +280,39 @@ class ParquetWriter:
             batch = pa.record_batch([pa.array(v, type=t) for v, t in
                                      zip(self._buffer, self.types, strict=True)],
                                     schema=self.schema)
-        except pa.ArrowInvalid as exc:  # a score finer than the declared step: never rounded
-            raise TableError(_("a decision cannot be written exactly to Parquet: "
-                               "{reason}").format(reason=exc)) from None
-        self._writer.write_batch(batch)
+        except pa.ArrowInvalid as exc:
+            raise _inexact(exc) from None
         self._buffer = [[] for _c in self.columns]
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+
+    def _drain(self, last: bool = False) -> None:
+        """Write every whole row group of WRITE_BATCH pending rows (and the rest if last)."""
+        self._take_rows()
+        if self._pending_rows < WRITE_BATCH and not (last and self._pending_rows):
+            return
+        pending = self._pa.Table.from_batches(self._pending, schema=self.schema)
+        if len(self._pending) > 1:
+            pending = pending.combine_chunks()  # one array a column, as from a list
+        self._pending, self._pending_rows = [], 0
+        start = 0
+        while pending.num_rows - start >= WRITE_BATCH or (last and start < pending.num_rows):
+            size = min(WRITE_BATCH, pending.num_rows - start)
+            self._writer.write_table(pending.slice(start, size), row_group_size=size)
+            start += size
+        if start < pending.num_rows:
+            rest = pending.slice(start)
+            self._pending, self._pending_rows = rest.to_batches(), rest.num_rows
 
     def close(self) -> None:
-        self._flush()
+        self._drain(last=True)
         self._writer.close()
 
     def abort(self) -> None:
         self._writer.close()
+
+
+def _inexact(exc: Exception) -> TableError:
+    """A score finer than the declared step: never rounded."""
+    return TableError(_("a decision cannot be written exactly to Parquet: {reason}").format(
+        reason=exc))

@@ -57,7 +57,8 @@ def evaluate_file(ruleset: Any, in_path: Path, out_path: Path | None, ctx: dict[
 
                 tiers, bad, total = evaluate_batches(
                     ruleset, source, cols, ctx, out, routed, report,
-                    lambda: progress.tick(source.position if progress.enabled else None))
+                    lambda rows: progress.tick(source.position if progress.enabled else None,
+                                               rows))
                 rows = iter(())
             for row in rows:
                 total += 1

@@ -174,6 +174,18 @@ class Output:
         except OSError as exc:
             raise os_problem(exc, self.path or Path("-")) from None
 
+    @property
+    def columnar(self) -> bool:
+        """True when decisions may come as Arrow columns (:meth:`write_columns`)."""
+        return self._parquet is not None
+
+    def write_columns(self, columns: Mapping[str, Any], rows: int) -> None:
+        """``rows`` decisions as Arrow arrays by output column (Parquet output only)."""
+        try:
+            self._parquet.write_columns(columns, rows)
+        except OSError as exc:
+            raise os_problem(exc, self.path or Path("-")) from None
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if kind is not None:

@@ -29,7 +29,8 @@ from bigclient.i18n import _
 from bigclient.language.amounts import format_amount
 from bigclient.language.ranges import Parsed, Ranges, locate, parse, walk_guarded
 from bigclient.language.source import YamlPath
-from bigclient.ruleset import Ruleset, load
+from bigclient.loading import load
+from bigclient.ruleset import Ruleset
 from bigclient.workflow.versions import check_versions
 
 __all__ = ["analyse", "check_files", "check_versions", "github_annotation"]

@@ -19,9 +19,12 @@ from bigclient.errors import BigClientError, Problem, RulesetError
 from bigclient.i18n import _, language
 from bigclient.language.amounts import AmountError, format_amount, parse_amount
 from bigclient.language.source import Located, read_file
-from bigclient.ruleset import Ruleset, load, version_files, version_key
+from bigclient.loading import load
+from bigclient.ruleset import Ruleset
 from bigclient.sections import SECTIONS
 from bigclient.sections.base import Section
+from bigclient.spec import version_key
+from bigclient.versions import version_files
 
 EXPECTABLE = ("qualified", "criteria", "score", "computed_tier", "tier", "flags", "route", "routes",
               "error")

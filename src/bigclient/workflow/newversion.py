@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bigclient.errors import BigClientError
 from bigclient.i18n import _
-from bigclient.ruleset import load
+from bigclient.loading import load
 from bigclient.spec import version_key
 from bigclient.versions import in_force, read_header, span, version_files
 

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from bigclient.errors import BigClientError, RulesetError
 from bigclient.language.expr import suggest
 from bigclient.language.source import read_file
-from bigclient.ruleset import Ruleset, load
+from bigclient.loading import load
+from bigclient.ruleset import Ruleset
 from bigclient.spec import SEMVER, Effective, version_key
 from bigclient.versions import RegistryError, in_force, today, version_files
 from bigclient.versions import span as _span

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from bigclient.errors import Problem
 from bigclient.i18n import _
 from bigclient.language.source import YamlPath
-from bigclient.ruleset import Ruleset, version_key
+from bigclient.ruleset import Ruleset
+from bigclient.spec import version_key
 
 
 def check_versions(rulesets: Sequence[Ruleset]) -> list[Problem]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bigclient.errors import Problem
+from bigclient.fused.gen import Gen
 from bigclient.i18n import _
 from bigclient.language.common import ID_FIELD, LABEL_FIELD, Amount, Label, Model, Slug
 from bigclient.language.expr import Compiled, ExprError, Ty, compile_expr, suggest
@@ -128,6 +129,30 @@ class CompiledQualification(CompiledSection):
 
     def decide(self, env: dict[str, Any], verdict: Verdict) -> None:
         verdict.qualified, verdict.criteria = self.evaluate(env)
+
+    def emit(self, gen: Gen) -> None:
+        """As :meth:`evaluate`: every criterion tried, a line's checks as ``not v < t``."""
+        gen.line("met = []")
+        gen.line("groups = 0")
+        for c in self.criteria:
+            if c.expr is not None:
+                with gen.block(f"if {gen.expr(c.expr)}:"):
+                    gen.line(f"met.append({c.id!r})")
+                    gen.line("groups += 1")
+                continue
+            gen.line("hit = False")
+            for line, checks in c.lines:
+                values = [gen.line_local(k.source, line) if k.by_line else gen.local(k.source)
+                          for k in checks]
+                tests = [f"not {v} < {gen.const(k.threshold)}"
+                         for v, k in zip(values, checks, strict=True)]
+                with gen.block(f"if {' and '.join(tests)}:"):
+                    gen.line(f"met.append({c.id + ':' + line!r})")
+                    gen.line("hit = True")
+            gen.line("groups += hit")
+        gen.line("qualified = groups > 0" if self.any else
+                 f"qualified = groups == {len(self._plan)}")
+        gen.line("criteria = tuple(met)")
 
     def explain(self, d: Decided, lang: str) -> list[str]:
         """English names ids and shows the expressions; Chinese speaks in labels only, as

@@ -13,11 +13,12 @@ from bigclient.errors import Problem
 from bigclient.language.ranges import Ranges
 from bigclient.language.source import Located, YamlPath
 from bigclient.language.words import Frame, arrow, field_name
+from bigclient.route import Route
 from bigclient.sections.base import CompileContext, Section, Words
 from bigclient.sections.routing.build import compile_routing
 from bigclient.sections.routing.checks import check_routing, coverage
 from bigclient.sections.routing.compiled import UNROUTED, CompiledRouting
-from bigclient.sections.routing.model import Route, Routing
+from bigclient.sections.routing.model import Routing
 
 __all__ = ["SECTION", "UNROUTED", "CompiledRouting", "Route", "Routing", "coverage"]
 

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bigclient.errors import EvaluationError
+from bigclient.fused.gen import CannotFuse, Gen
 from bigclient.i18n import _
 from bigclient.language.amounts import describe_amount
 from bigclient.language.common import Label
 from bigclient.language.words import EXPLAIN_WORDS
+from bigclient.route import Route, routes_by_line
 from bigclient.sections.base import CompiledSection, Decided, Verdict
-from bigclient.sections.routing.model import Route, Routing, Row
+from bigclient.sections.routing.model import Routing, Row
 from bigclient.sections.routing.table import NONE, Cell, Column, describe_atom
 
 LOOKUP_LIMIT = 10_000
@@ -140,6 +142,33 @@ class CompiledRouting(CompiledSection):
         verdict.routes = tuple(routes)
         if not routes:
             verdict.flags += (UNROUTED,)
+
+    def emit_conclude(self, gen: Gen) -> None:
+        """As :meth:`conclude`, for tables decided by the look-up table. Each combination's
+        rows are kept as route templates (a per-line row names its lines per decision);
+        an error, or a combination not in the table, goes to the reference path."""
+        if self._lookup is None:
+            raise CannotFuse("a routing table over amounts, flags or lines")
+        key = [("tier" if i == self._tier_at else gen.local(n) if n in gen.names else "None")
+               for i, n in enumerate(self._names)]
+        templates = {k: tuple((self._template(r), r.spec.per_line) for r in rows)
+                     for k, rows in self._lookup.items() if isinstance(rows, list)}
+        fixed = {k: tuple(t for t, _per_line in rows) for k, rows in templates.items()
+                 if not any(per_line for _t, per_line in rows)}
+        with gen.block("if qualified and tier is not None:"):
+            gen.line(f"key = ({''.join(k + ', ' for k in key)})")
+            gen.line(f"routes = {gen.const(fixed)}.get(key)")
+            with gen.block("if routes is None:"):
+                gen.line(f"routes = {gen.const(routes_by_line)}({gen.const(templates)}[key], "
+                         f"criteria, {gen.const(self.lines)})")
+            with gen.block("if not routes:"):
+                gen.line(f"flags = flags + ({UNROUTED!r},)")
+
+    def _template(self, row: CompiledRow) -> Route:
+        s = row.spec
+        return self._fixed.get(row.index) or Route(
+            unit=s.unit, support=s.support, cadence=s.cadence, managers=s.managers,
+            row=row.number, rule=s.rule or self.spec.rule)
 
     def _routes(self, row: CompiledRow, criteria: Sequence[str]) -> list[Route]:
         s = row.spec

@@ -9,7 +9,6 @@ responsible unit, an optional supporting unit, a contact cadence and the A/B man
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field
@@ -80,21 +79,3 @@ class Routing(Model):
     label: Label | None = Field(None, description="the table's name, as staff know it")
     rule: str | None = RULE_FIELD
     note: str | None = NOTE_FIELD
-
-
-@dataclass(frozen=True)
-class Route:
-    """Who is responsible for one client: the unit, and how it looks after the client."""
-
-    unit: str
-    support: str | None = None
-    line: str | None = None  # the line of a per-line route (a specialty bureau's line)
-    cadence: str | None = None
-    managers: str | None = None  # 'ab' (D-18) or 'single'
-    row: int = 0  # the matched row, counted from 1
-    rule: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "support": self.support, "line": self.line,
-                "cadence": self.cadence, "managers": self.managers, "row": self.row,
-                "rule": self.rule}

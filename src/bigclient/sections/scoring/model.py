@@ -13,11 +13,12 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from bigclient.errors import InputError
+from bigclient.fused.gen import Gen
 from bigclient.i18n import _
 from bigclient.language.amounts import ROUNDING_MODES, describe_amount, format_amount
 from bigclient.language.common import (
@@ -33,6 +34,7 @@ from bigclient.language.common import (
 from bigclient.language.expr import Compiled, ExprError, compile_expr
 from bigclient.language.source import YamlPath
 from bigclient.language.words import EXPLAIN_WORDS, shown
+from bigclient.results import IndicatorResult
 from bigclient.sections.base import CompileContext, CompiledSection, Decided, Verdict
 
 HUNDRED = Decimal(100)
@@ -115,16 +117,6 @@ class CompiledIndicator:
     bands: tuple[Band, ...]  # sorted like lowers
 
 
-class IndicatorResult(NamedTuple):
-    """One indicator's value, band and points (a tuple: cheap to make per decision)."""
-
-    id: str
-    value: Decimal | None
-    band: int | None  # index into the compiled indicator's bands; None: otherwise
-    score: Decimal
-    points: Decimal
-
-
 @dataclass(frozen=True)
 class Override:
     """A requested manual tier (D-8) and what became of it."""
@@ -183,6 +175,32 @@ class CompiledScoring(CompiledSection):
             total += points
             results.append(IndicatorResult(iid, value, band, score, points))
         return total.quantize(self.step, rounding=self._rounding), tuple(results)
+
+    def emit(self, gen: Gen) -> None:
+        """As :meth:`score` and :meth:`tier_of`; each indicator's (value, band, score,
+        points) is kept raw, its IndicatorResult made only when asked."""
+        gen.line("total = Z")
+        found = gen.const(bisect.bisect_right)
+        done = []
+        for n, ind in enumerate(i for i in self.enabled if i.expr is not None):
+            _iid, _f, lowers, uppers, scores, weight, otherwise = self._plan[n]
+            up = gen.const(uppers)
+            gen.line(f"x{n} = {gen.expr(ind.expr)}")  # type: ignore[arg-type]
+            gen.line(f"k = {found}({gen.const(lowers)}, x{n}) - 1")
+            with gen.block(f"if k >= 0 and ({up}[k] is None or x{n} < {up}[k]):"):
+                gen.line(f"b{n} = k")
+                gen.line(f"s{n} = {gen.const(scores)}[k]")
+            with gen.block("else:"):
+                gen.line(f"b{n} = None")
+                gen.line(f"s{n} = {gen.const(otherwise)}")
+            gen.line(f"p{n} = {gen.const(weight)} * s{n}")
+            gen.line(f"total += p{n}")
+            done.append(f"x{n}, b{n}, s{n}, p{n}")
+        gen.line(f"score = total.quantize({gen.const(self.step)}, "
+                 f"rounding={gen.const(self._rounding)})")
+        gen.indicators = [(p[0], d) for p, d in zip(self._plan, done, strict=True)]
+        gen.line("computed = " + "".join(f"{gen.const(tid)} if score >= {gen.const(cut)} else "
+                                         for cut, tid in self.tiers) + "None")
 
     def tier_of(self, score: Decimal) -> str | None:
         for cut, tid in self.tiers:
