@@ -34,7 +34,7 @@ import time
 t0 = time.perf_counter()
 import bigclient
 t1 = time.perf_counter()
-rs = bigclient.load(%r)
+rs = bigclient.load(RULESET)
 t2 = time.perf_counter()
 from decimal import Decimal
 d = rs.evaluate({"region": "440507", "revenue_prev_year": {"savings": Decimal("2000000")},
@@ -43,7 +43,7 @@ t3 = time.perf_counter()
 import json, sys
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "evaluate": t3 - t2,
                   "revived": "_revived" in rs.__dict__, "pydantic": "pydantic" in sys.modules}))
-""" % str(RULESET)
+""".replace("RULESET", repr(str(RULESET)))
 
 
 def run(env: dict[str, str]) -> tuple[dict[str, float], float]:

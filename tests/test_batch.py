@@ -86,6 +86,7 @@ def expected(d: Any) -> dict[str, Any]:
             "computed_tier": d.computed_tier, "tier": d.tier, "flags": list(d.flags),
             "unit": ";".join(r.unit + (f"[{r.line}]" if r.line else "") for r in routes)
             if routes else None,
+            "support": ";".join(r.support or "" for r in routes if r.support) or None,
             "routes": [r.to_dict() for r in routes]}
 
 

@@ -133,8 +133,9 @@ def _outcome(rt: Any, fake_env: dict[str, Any], verdict: Verdict) -> tuple[Any, 
     except EvaluationError:
         return (None, None, [], False, True)
     routes = verdict.routes
-    return (";".join(r.unit + (f"[{r.line}]" if r.line else "") for r in routes),
-            ";".join(r.support or "" for r in routes if r.support),
+    return (";".join(r.unit + (f"[{r.line}]" if r.line else "") for r in routes)  # as the
+            if routes else None,  # scalar rows of output.py say them: None, never ""
+            ";".join(r.support or "" for r in routes if r.support) or None,
             [r.to_dict() for r in routes], UNROUTED in verdict.flags[before:], False)
 
 
