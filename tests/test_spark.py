@@ -305,3 +305,45 @@ def test_import_bigclient_does_not_import_spark_or_arrow() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("errors", ["raise", "collect"])
+def test_the_worker_columnar_path_equals_its_row_loop(shantou: bigclient.Ruleset,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       errors: str) -> None:
+    """A batch decided by evaluate_table gives, column for column, what the worker's row
+    loop gives (';'-joined criteria and flags, '' for no unit, exact scores); a batch with
+    a bad row goes to the row loop, so its error reads as before."""
+    rows = list(generate.clients(120, 4))
+    columns = generate.columns()
+    types = {c: pa.decimal128(18, 2) if "revenue" in c or "turnover" in c else pa.string()
+             for c in columns}
+    types["newspapers_commission_rate"] = pa.decimal128(9, 4)
+    if errors == "collect":
+        rows[70]["scope"] = "global"  # one bad row: its batch takes the row loop
+    safe = [bs.SAFE.format(i) for i in range(len(columns))]
+    table = pa.table({s: pa.array([Decimal(r[c]) if r.get(c) and types[c] != pa.string()
+                                   else r.get(c) for r in rows], type=types[c])
+                      for s, c in zip(safe, columns, strict=True)})
+    job = bs.Job(text=shantou.source.text, file=shantou.file, context=CONTEXT,
+                 inputs=tuple((s, c) for s, c in zip(safe, columns, strict=True)
+                              if c not in ("client_id", "name")),
+                 kept=((safe[0], "client_id"),), errors=errors,  # type: ignore[arg-type]
+                 routed=True, score_scale=2)
+    batches = table.to_batches(max_chunksize=32)
+    taken: list[bool] = []
+    columnar_path = bs._columnar
+
+    def counted(*args: Any) -> Any:
+        got = columnar_path(*args)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(bs, "_columnar", counted)
+    columnar = pa.Table.from_batches(list(bs.score_batches(job, batches)))
+    assert taken == [True, True, errors == "raise", True]  # row 70 is in the third batch
+    monkeypatch.setattr(bs, "_columnar", lambda *a: None)
+    row_loop = pa.Table.from_batches(list(bs.score_batches(job, batches)))
+    assert columnar.equals(row_loop)
+    if errors == "collect":
+        assert columnar.column("error").null_count == len(rows) - 1

@@ -170,6 +170,10 @@ def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Re
     types = {"qualified": pa.bool_()}
     score_type = pa.decimal128(38, job.score_scale)
     for batch in batches:
+        decided = _columnar(rs, job, batch, names, score_type)
+        if decided is not None:
+            yield decided
+            continue
         columns = []
         for safe, _key in job.inputs:
             arr = batch.column(safe)
@@ -209,6 +213,35 @@ def score_batches(job: Job, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Re
         at = names.index("score") + len(job.kept)
         arrays[at] = arrays[at].cast(score_type)
         yield pa.RecordBatch.from_arrays(arrays, names=[s for s, _n in job.kept] + names)
+
+
+def _columnar(rs: Ruleset, job: Job, batch: pa.RecordBatch, names: list[str],
+              score_type: pa.DataType) -> pa.RecordBatch | None:
+    """A batch decided by the exact columnar path (``evaluate_table``), in the worker's
+    columns; None when a row has an error, so the row loop gives it the worker's message
+    (the identity named when raising, the plain message in an ``error`` column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.Table.from_arrays([batch.column(safe) for safe, _key in job.inputs],
+                                 names=[key for _safe, key in job.inputs])
+    try:
+        out = rs.evaluate_table(table, job.context)
+    except (InputError, EvaluationError):
+        return None
+    made = {"qualified": out.column("qualified"),
+            "criteria": pc.binary_join(out.column("criteria"), ";"),
+            "score": out.column("score").cast(score_type),
+            "computed_tier": out.column("computed_tier"), "tier": out.column("tier"),
+            "flags": pc.binary_join(out.column("flags"), ";"),
+            "error": pa.nulls(batch.num_rows, pa.string())}
+    if job.routed:  # the row loop writes no route as "" (route_cells)
+        made["unit"] = pc.fill_null(out.column("unit"), "")
+        made["support"] = pc.fill_null(out.column("support"), "")
+    arrays = [batch.column(safe) for safe, _n in job.kept]
+    arrays += [made[name].combine_chunks() if isinstance(made[name], pa.ChunkedArray)
+               else made[name] for name in names]
+    return pa.RecordBatch.from_arrays(arrays, names=[s for s, _n in job.kept] + names)
 
 
 def _scale(rs: Ruleset) -> int:
