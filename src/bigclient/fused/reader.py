@@ -73,9 +73,17 @@ def _emit_map(gen: Gen, lines: tuple[str, ...], i: int, name: str, spec: Field,
         tests = []
         for j, line in enumerate(lines):
             gen.line(f"{locs[j]} = g({line!r}, Z)")
-            tests.append(f"({locs[j]} is Z or {_fast_amount(gen, locs[j], spec.min, spec.max)})")
-        with gen.block("if not (" + " and ".join(tests) + "):"):
-            _converted(gen, conv, lines, locs)
+            tests.append(_fast_amount(gen, locs[j], spec.min, spec.max))
+        with gen.block("if not (" + " and ".join(f"({v} is Z or {t})" for v, t in
+                                                   zip(locs, tests, strict=True)) + "):"):
+            # a table read from Parquet or a data frame has None for a line without revenue
+            # (to_map counts it as 0): still no need to convert the others
+            with gen.block("if " + " and ".join(f"({v} is Z or {v} is None or {t})" for v, t
+                                                in zip(locs, tests, strict=True)) + ":"):
+                for v in locs:
+                    gen.line(f"if {v} is None: {v} = Z")
+            with gen.block("else:"):
+                _converted(gen, conv, lines, locs)
     with gen.block("else:"):
         _converted(gen, conv, lines, locs)
     return ", ".join(locs)
