@@ -132,3 +132,11 @@ def test_a_misnamed_version_file_is_refused_even_from_the_cache(own_cache: Path,
     for _ in range(2):
         with pytest.raises(bigclient.RulesetError, match=r"2\.0\.0"):
             bigclient.load(wrong)
+
+
+def test_the_loader_s_copies_of_the_full_path_s_limits_agree() -> None:
+    """loading.py keeps its own copies (importing them would import pydantic and YAML)."""
+    from bigclient import loading
+    from bigclient.language.source import MAX_BYTES
+    from bigclient.spec import SEMVER
+    assert loading._SEMVER.pattern == SEMVER.pattern and loading._MAX_BYTES == MAX_BYTES
