@@ -1,9 +1,10 @@
 """The ruleset: a validated file compiled once, section by section, and the evaluation
 pipeline that runs the sections in stage order.
 
-``load`` reads a file (or the version of a folder), validates it with the pydantic models,
-compiles every section once, and returns a :class:`Ruleset` whose ``evaluate`` is pure:
-same input, same decision, no clock, no I/O.
+``bigclient.load`` (:mod:`bigclient.loading`) reads a file, validates it with the pydantic
+models and compiles every section once into a :class:`Ruleset` whose ``evaluate`` is pure:
+same input, same decision, no clock, no I/O. ``decide`` runs the ruleset's fused function
+(:mod:`bigclient.fused`) or, for what it hands back, the sections in stage order.
 """
 
 from __future__ import annotations
@@ -112,13 +113,13 @@ class Ruleset:
         if problems:
             raise RulesetError(problems)
         self._compiled = compiled
-        self._steps = [c.decide for s in sorted(SECTIONS, key=lambda s: s.stage)
-                       if (c := compiled[s.key]) is not None
-                       and type(c).decide is not CompiledSection.decide]
+        staged = [c for s in sorted(SECTIONS, key=lambda s: s.stage)
+                  if (c := compiled[s.key]) is not None]
+        deciders = [c for c in staged if type(c).decide is not CompiledSection.decide]
+        concluders = [c for c in staged if type(c).conclude is not CompiledSection.conclude]
+        self._steps = [c.decide for c in deciders]
         self._settlers = [c for c in compiled.values() if c is not None]
-        self._concluders = [c.conclude for s in sorted(SECTIONS, key=lambda s: s.stage)
-                            if (c := compiled[s.key]) is not None
-                            and type(c).conclude is not CompiledSection.conclude]
+        self._concluders = [c.conclude for c in concluders]
         self.explainers = tuple(c for s in sorted(SECTIONS, key=lambda s: s.explain_rank)
                                 if (c := compiled[s.key]) is not None)
         self._inputs = RecordReader(spec.inputs, lines, identity=spec.identity)
@@ -127,13 +128,7 @@ class Ruleset:
         self._context = RecordReader(spec.context, lines, prefix="context.")
         self.names = names
         self._fused = None if self._no_clients else fuse(
-            self, [c for s in sorted(SECTIONS, key=lambda s: s.stage)
-                   if (c := compiled[s.key]) is not None
-                   and type(c).decide is not CompiledSection.decide],
-            [c for s in sorted(SECTIONS, key=lambda s: s.stage)
-             if (c := compiled[s.key]) is not None
-             and type(c).conclude is not CompiledSection.conclude],
-            self._inputs, self._context, names, lines, self._reference)
+            self, deciders, concluders, self._inputs, self._context, names, lines, self._reference)
         self._fast: typing.Callable[..., Decision] | None = (
             self._fused.decide if self._fused is not None else None)
         scoring: Any = compiled.get("scoring")
