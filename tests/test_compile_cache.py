@@ -140,3 +140,14 @@ def test_the_loader_s_copies_of_the_full_path_s_limits_agree() -> None:
     from bigclient.language.source import MAX_BYTES
     from bigclient.spec import SEMVER
     assert loading._SEMVER.pattern == SEMVER.pattern and loading._MAX_BYTES == MAX_BYTES
+
+
+def test_the_cache_keeps_the_newest_snapshots(own_cache: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "KEEP", 3)
+    text = SHANTOU.read_text(encoding="utf-8")
+    for i in range(5):
+        bigclient.load_text(text, f"v{i}.yaml")
+    assert len(list(own_cache.glob("*.fused"))) == 3
+    assert "_revived" in bigclient.load_text(text, "v4.yaml").__dict__  # the newest stays
+    assert "_revived" not in bigclient.load_text(text, "v0.yaml").__dict__  # the oldest went

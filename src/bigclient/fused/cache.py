@@ -19,7 +19,8 @@ format is ignored: the ruleset is then compiled as usual. Anything beyond decidi
 (explanations, pay, diff…) compiles the ruleset in full on first use.
 
 Where: ``$BIGCLIENT_CACHE_DIR``, else ``$XDG_CACHE_HOME/bigclient``, else
-``~/.cache/bigclient``; ``BIGCLIENT_CACHE=off`` turns it off. The directory is made
+``~/.cache/bigclient``; ``BIGCLIENT_CACHE=off`` turns it off. It keeps the :data:`KEEP`
+most recently written snapshots. The directory is made
 private to its user (0700): a snapshot is code, like a .pyc.
 """
 
@@ -115,6 +116,18 @@ def save(rs: Any, text: str, file: str) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, where / f"{key(text, file)}.fused")
+        _prune(where)
+
+
+KEEP = 256
+"""Snapshots kept: each save beyond this removes the least recently written (an edited
+ruleset leaves its old snapshots behind; 256 of ~40 KB is about 10 MB)."""
+
+
+def _prune(where: Path) -> None:
+    found = sorted(where.glob("*.fused"), key=lambda p: p.stat().st_mtime_ns)
+    for old in found[:max(0, len(found) - KEEP)]:
+        old.unlink(missing_ok=True)
 
 
 def _snapshot(rs: Any, fused: Fused) -> bytes:
