@@ -185,7 +185,7 @@ def _codes(plan: Plan, table: pa.Table, context: dict[str, Any], n: int) -> Code
 
 
 def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
-    ids = _criteria_ids(plan)
+    ids = plan.criteria_ids
     flag_ids = [rule.id for rule, _e in plan.fl.flags] if plan.fl is not None else []
     out: dict[str, Any] = {"qualified": codes.qualified}
     out["criteria"] = spread(codes.criteria, lambda c: [i for b, i in enumerate(ids)
@@ -215,17 +215,6 @@ def _columns(plan: Plan, codes: Codes, n: int) -> Outcome:
                                                  if c >> b & 1], pa.list_(pa.string()),
                           plan.memo("flags"))
     return Outcome(out, codes.scalar)
-
-
-def _criteria_ids(plan: Plan) -> list[str]:
-    """The criteria in mask order: a criterion, or a per-line table's criterion by line."""
-    ids: list[str] = []
-    for c in plan.q.criteria:
-        if c.expr is not None:
-            ids.append(c.id)
-        else:
-            ids.extend(f"{c.id}:{line}" for line, _checks in c.lines)
-    return ids
 
 
 def _score_scale(plan: Plan) -> int:

@@ -72,6 +72,10 @@ class Plan:
         self.trees: dict[int, tuple[Compiled, ast.expr, dict[str, Num]]] = {}
         self.cache: dict[str, dict[Any, Any]] = {}
         self.needed = self._needed()
+        self.criteria_ids: list[str] = [  # a criterion, or a per-line one by line: mask order
+            i for c in self.q.criteria
+            for i in ([c.id] if c.expr is not None else [f"{c.id}:{ln}" for ln, _k in c.lines])
+        ] if self.q is not None else []
         self.tier_names: list[str | None] = (
             [t for _cut, t in self.sc.tiers] + [None] if self.sc is not None else [None])
 

@@ -26,23 +26,13 @@ _NOT_ROUTED: tuple[Any, ...] = (None, None, [], False, False)
 """A key's outcome: (unit, support, routes, unrouted, error)."""
 
 
-def _criteria_ids(plan: Any) -> list[str]:
-    ids: list[str] = []
-    for c in plan.q.criteria:
-        if c.expr is not None:
-            ids.append(c.id)
-        else:
-            ids.extend(f"{c.id}:{line}" for line, _checks in c.lines)
-    return ids
-
-
 def route_keys(plan: Any, env: dict[str, Any], n: int, rank: Any, criteria_code: Any,
                flags_code: Any) -> tuple[Any, list[int], Any]:
     """(routing key + 1 per row, 0 for a row not routed; its distinct keys; the rows whose
     table is in error, or None). Every key's outcome is in ``plan.memo('route')``
     afterwards."""
     rt = plan.rt
-    ids = _criteria_ids(plan)
+    ids = plan.criteria_ids
     flag_ids = [rule.id for rule, _e in plan.fl.flags] if plan.fl is not None else []
     tier_names = plan.tier_names
     parts: list[tuple[Any, int, Callable[[int], Any]]] = []  # (code per row, size, decode)

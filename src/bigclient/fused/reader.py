@@ -9,17 +9,16 @@ then hands the record to the reference path, whose error is the one the caller s
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from bigclient.fused.gen import Gen
 from bigclient.fused.runtime import Slow
-from bigclient.language.amounts import FAST_STEP, FAST_TOP
 from bigclient.language.convert import (
     MAX_TEXT,
     MISSING,
     Field,
     RecordReader,
+    amount_test,
     collect_dotted,
     fast_test,
 )
@@ -73,7 +72,7 @@ def _emit_map(gen: Gen, lines: tuple[str, ...], i: int, name: str, spec: Field,
         tests = []
         for j, line in enumerate(lines):
             gen.line(f"{locs[j]} = g({line!r}, Z)")
-            tests.append(_fast_amount(gen, locs[j], spec.min, spec.max))
+            tests.append(amount_test(locs[j], spec, i, gen.ns))  # as to_map takes them
         with gen.block("if not (" + " and ".join(f"({v} is Z or {t})" for v, t in
                                                    zip(locs, tests, strict=True)) + "):"):
             # a table read from Parquet or a data frame has None for a line without revenue
@@ -93,17 +92,6 @@ def _converted(gen: Gen, conv: str, lines: tuple[str, ...], locs: tuple[str, ...
     gen.line(f"conv = {conv}(raw)")
     for j, line in enumerate(lines):
         gen.line(f"{locs[j]} = conv[{line!r}]")
-
-
-def _fast_amount(gen: Gen, v: str, lo: Any, hi: Any) -> str:
-    """The test ``to_map`` takes a host's Decimal on without converting it."""
-    test = (f"type({v}) is {gen.const(Decimal)} and {v}.is_finite() and {v}.adjusted() < "
-            f"{gen.const(FAST_TOP)} and {v}.quantize({gen.const(FAST_STEP)}) == {v}")
-    if lo is not None:
-        test += f" and {v} >= {gen.const(lo)}"
-    if hi is not None:
-        test += f" and {v} <= {gen.const(hi)}"
-    return test
 
 
 def emit_identity(gen: Gen, reader: RecordReader) -> list[str]:

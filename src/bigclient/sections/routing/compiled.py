@@ -58,10 +58,11 @@ class CompiledRouting(CompiledSection):
         self.units = spec.units
         self.unit_ids = frozenset(spec.units)
         self._priority = {u: i for i, u in enumerate(spec.units)}
-        self._fixed = {r.index: Route(unit=r.spec.unit, support=r.spec.support,
-                                      cadence=r.spec.cadence, managers=r.spec.managers,
-                                      row=r.number, rule=r.spec.rule or spec.rule)
-                       for r in rows if not r.spec.per_line}
+        # each row's route without a line; a per-line row names its lines per decision
+        self._templates = {r.index: (Route(unit=r.spec.unit, support=r.spec.support,
+                                           cadence=r.spec.cadence, managers=r.spec.managers,
+                                           row=r.number, rule=r.spec.rule or spec.rule),
+                                     r.spec.per_line) for r in rows}
         self._lookup = self._build_lookup()
         self._tier_at = next((i for i, c in enumerate(columns) if c.name == "tier"), None)
         self._names = [c.name for c in columns]
@@ -132,14 +133,9 @@ class CompiledRouting(CompiledSection):
             chosen = self.choose(self.matching(values))
         elif isinstance(chosen, EvaluationError):
             raise chosen
-        routes: list[Route] = []
-        for row in chosen:
-            fixed = self._fixed.get(row.index)
-            if fixed is not None:
-                routes.append(fixed)
-            else:
-                routes.extend(self._routes(row, verdict.criteria))
-        verdict.routes = tuple(routes)
+        routes = routes_by_line([self._templates[row.index] for row in chosen],
+                                verdict.criteria, self.lines)
+        verdict.routes = routes
         if not routes:
             verdict.flags += (UNROUTED,)
 
@@ -151,7 +147,7 @@ class CompiledRouting(CompiledSection):
             raise CannotFuse("a routing table over amounts, flags or lines")
         key = [("tier" if i == self._tier_at else gen.local(n) if n in gen.names else "None")
                for i, n in enumerate(self._names)]
-        templates = {k: tuple((self._template(r), r.spec.per_line) for r in rows)
+        templates = {k: tuple(self._templates[r.index] for r in rows)
                      for k, rows in self._lookup.items() if isinstance(rows, list)}
         fixed = {k: tuple(t for t, _per_line in rows) for k, rows in templates.items()
                  if not any(per_line for _t, per_line in rows)}
@@ -163,20 +159,6 @@ class CompiledRouting(CompiledSection):
                          f"criteria, {gen.const(self.lines)})")
             with gen.block("if not routes:"):
                 gen.line(f"flags = flags + ({UNROUTED!r},)")
-
-    def _template(self, row: CompiledRow) -> Route:
-        s = row.spec
-        return self._fixed.get(row.index) or Route(
-            unit=s.unit, support=s.support, cadence=s.cadence, managers=s.managers,
-            row=row.number, rule=s.rule or self.spec.rule)
-
-    def _routes(self, row: CompiledRow, criteria: Sequence[str]) -> list[Route]:
-        s = row.spec
-        met = self.met_lines(criteria)
-        lines: list[str | None] = [ln for ln in self.lines if ln in met] if s.per_line else []
-        return [Route(unit=s.unit, support=s.support, line=line, cadence=s.cadence,
-                      managers=s.managers, row=row.number, rule=s.rule or self.spec.rule)
-                for line in (lines or [None])]
 
     # -- explanation ----------------------------------------------------------------
     def explain(self, d: Decided, lang: str) -> list[str]:
